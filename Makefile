@@ -1,0 +1,38 @@
+# GridScore: `make run` serves the dashboard, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= $(or $(GRIDSCORE_DB),data/gridscore.duckdb)
+PORT ?= 8501
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test venv demo sysdeps bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+$(DB): | $(VENV)/.installed
+	$(PY) -m metrics demo --db $(DB)
+
+demo: venv
+	$(PY) -m metrics demo --db $(DB)
+
+run: venv $(DB)
+	GRIDSCORE_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+test: venv sysdeps
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,1 @@
+"""GridScore's domain: store, metrics, assessment, import and export. Never imports streamlit."""

@@ -1,0 +1,31 @@
+"""Who is looking: every query that reads requests takes a Viewer (DESIGN §7).
+
+Scoping is enforced here, in the query layer, so adding login later changes no query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["leader", "evaluator", "unit", "display", "admin"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: Role
+    scope_unit_id: str | None = None   # None = the whole territory; else a unit's subtree (or a department)
+    may_see_personal: bool = False
+
+    def scope_params(self) -> dict[str, object]:
+        """Bound parameters for the scope predicate in metrics/sql (``$scope`` NULL = everything)."""
+        return {"scope": self.scope_unit_id}
+
+
+DEMO_VIEWER = Viewer(role="leader", scope_unit_id=None, may_see_personal=False)
+
+# Appended to a WHERE clause over ``requests r``: the viewer's subtree, or the department it is.
+SCOPE_PREDICATE = """(
+    $scope IS NULL
+    OR r.unit_id IN (SELECT a.unit_id FROM unit_ancestors a WHERE a.ancestor_id = $scope)
+    OR r.dept_id = $scope
+)"""

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the browser and export tests need. Installs them when missing and root;
+# otherwise names them and stops.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "GridScore's tests need these Debian packages: ${need[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+fi
+echo "installing ${need[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null
