@@ -195,3 +195,11 @@ def rollback(path: Path | str | None = None) -> Path:
         os.replace(snaps[0], path)
         _fsync_dir(path.parent)
         return snaps[0]
+
+
+def after_write(con: duckdb.DuckDBPyConnection) -> None:
+    """Derived tables every writer refreshes before its snapshot is published.
+
+    Call it last inside :func:`write_snapshot` after changing units or requests.
+    """
+    rebuild_closure(con)
