@@ -1,0 +1,56 @@
+"""GridScore: the frame and router. Pages live in views/; logic lives in metrics/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from metrics.i18n import LANGS
+from views.state import lang, tr
+
+st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
+
+
+def _language_switch() -> None:
+    current = lang()
+    labels = {"zh": "中文", "en": "English"}
+    chosen = st.sidebar.segmented_control(
+        tr("lang.label"), LANGS, default=current, format_func=labels.get, key="lang_switch",
+    )
+    if chosen and chosen != current:
+        st.session_state["lang"] = chosen
+        st.query_params["lang"] = chosen
+        st.rerun()
+    if current != "zh":
+        st.query_params["lang"] = current
+
+
+# (group, file in views/ = i18n key = URL path, icon); the first page is the default at "/".
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("analysis", "overview", ":material/dashboard:"),
+    ("analysis", "map", ":material/map:"),
+    ("analysis", "response", ":material/timer:"),
+    ("analysis", "resolution", ":material/task_alt:"),
+    ("analysis", "satisfaction", ":material/sentiment_satisfied:"),
+    ("analysis", "requests", ":material/table_rows:"),
+    ("assessment", "assessment", ":material/leaderboard:"),
+    ("assessment", "glossary", ":material/menu_book:"),
+    ("admin", "data", ":material/database:"),
+)
+VIEWS = Path(__file__).resolve().parent / "views"
+
+
+def _pages() -> dict[str, list[st.Page]]:
+    groups: dict[str, list[st.Page]] = {}
+    for i, (group, name, icon) in enumerate(PAGES):
+        if not (VIEWS / f"{name}.py").exists():
+            continue  # a page still being built is left out of the menu rather than failing
+        groups.setdefault(tr(f"nav.group.{group}"), []).append(st.Page(
+            f"views/{name}.py", title=tr(f"nav.{name}"), url_path="" if i == 0 else name,
+            icon=icon, default=i == 0,
+        ))
+    return groups
+
+
+_language_switch()
+st.navigation(_pages()).run()

@@ -1,0 +1,55 @@
+"""Per-session state the pages share: language, viewer, the store connection and its cursor.
+
+The store is opened read-only once per snapshot (``st.cache_resource`` keyed by the snapshot's
+identity), and each session gets its own cursor, because a DuckDB connection is not thread-safe.
+When an import publishes a new snapshot, the key changes and pages see the new data on their next run.
+"""
+from __future__ import annotations
+
+import duckdb
+import streamlit as st
+
+from metrics.access import DEMO_VIEWER, Viewer
+from metrics.i18n import DEFAULT_LANG, LANGS, t
+from metrics.store import DataVersion, StoreError, data_version, default_path, open_read
+
+
+def lang() -> str:
+    """The session's language: ?lang= in the URL first, then the session, then Chinese."""
+    from_url = st.query_params.get("lang")
+    if from_url in LANGS:
+        st.session_state["lang"] = from_url
+    return st.session_state.get("lang", DEFAULT_LANG)
+
+
+def tr(key: str, **fmt: object) -> str:
+    return t(key, lang(), **fmt)
+
+
+def viewer() -> Viewer:
+    """Login is off: the demo viewer sees every unit, personal data masked (DESIGN §7)."""
+    return DEMO_VIEWER
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(path: str, version: DataVersion) -> duckdb.DuckDBPyConnection:
+    return open_read(path)
+
+
+def store_version() -> DataVersion:
+    return data_version(default_path())
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
+    path = default_path()
+    try:
+        version = data_version(path)
+        con = _connection(str(path), version)
+    except (StoreError, FileNotFoundError) as exc:
+        st.error(f"{tr('store.error')}: {exc}")
+        st.stop()
+    if st.session_state.get("_cursor_version") != version:
+        st.session_state["_cursor"] = con.cursor()
+        st.session_state["_cursor_version"] = version
+    return st.session_state["_cursor"]
