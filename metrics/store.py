@@ -82,7 +82,7 @@ def open_read(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(_reader_link(path)), read_only=True)
     except duckdb.Error as exc:
         raise StoreError(f"{path} cannot be opened as a DuckDB database: {exc}") from exc
     try:
@@ -91,6 +91,38 @@ def open_read(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
+
+
+def readers_dir(path: Path) -> Path:
+    return Path(f"{path}.readers")
+
+
+def _reader_link(path: Path) -> Path:
+    """A name of its own for the snapshot ``path`` points at now (a hard link).
+
+    DuckDB reuses an open database instance for a path it already has open in this process,
+    so reopening ``path`` after a new snapshot was published would return the old one.
+    Opening each snapshot under a name derived from its inode avoids that.
+    """
+    links = readers_dir(path)
+    try:
+        links.mkdir(exist_ok=True)
+        tmp = links / f".link-{uuid.uuid4().hex[:12]}"
+        os.link(path, tmp)
+    except OSError:
+        return path  # read-only directory: fall back to the path itself
+    st = os.stat(tmp)
+    link = links / f"{st.st_ino}-{st.st_mtime_ns}.duckdb"
+    os.replace(tmp, link)
+    return link
+
+
+def _prune_reader_links(path: Path) -> None:
+    """Drop links to snapshots that are no longer current (open readers keep their file)."""
+    current = os.stat(path).st_ino
+    for link in readers_dir(path).glob("*.duckdb"):
+        if os.stat(link).st_ino != current:
+            link.unlink(missing_ok=True)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,6 +186,7 @@ def write_snapshot(
             _archive(path, label)
         os.replace(tmp, path)
         _fsync_dir(path.parent)
+        _prune_reader_links(path)
 
 
 def check_schema_file(path: Path) -> None:
@@ -194,6 +227,7 @@ def rollback(path: Path | str | None = None) -> Path:
         check_schema_file(snaps[0])
         os.replace(snaps[0], path)
         _fsync_dir(path.parent)
+        _prune_reader_links(path)
         return snaps[0]
 
 
