@@ -44,9 +44,11 @@ def cursor() -> duckdb.DuckDBPyConnection:
     """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
     path = default_path()
     try:
+        if not path.exists():
+            raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
         version = data_version(path)
         con = _connection(str(path), version)
-    except (StoreError, FileNotFoundError) as exc:
+    except StoreError as exc:
         st.error(f"{tr('store.error')}: {exc}")
         st.stop()
     if st.session_state.get("_cursor_version") != version:
