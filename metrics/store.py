@@ -236,4 +236,7 @@ def after_write(con: duckdb.DuckDBPyConnection) -> None:
 
     Call it last inside :func:`write_snapshot` after changing units or requests.
     """
+    from metrics.rollup import refresh_rollups  # here, not at the top: rollup imports store
+
     rebuild_closure(con)
+    refresh_rollups(con)

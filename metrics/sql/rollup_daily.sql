@@ -1,0 +1,6 @@
+-- Additive daily roll-up of requests (metrics/rollup.py). {keys}, {day} and {counts} are
+-- identifiers and registry expressions filled in by refresh_rollups, never values.
+CREATE OR REPLACE TABLE rollup_daily AS
+SELECT {keys}, {day} AS day, {counts}
+FROM requests r
+GROUP BY {keys}, {day}
