@@ -50,7 +50,9 @@ def wilson_interval(num, den, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
         denom = 1.0 + z * z / n
         centre = (p + z * z / (2.0 * n)) / denom
         half = z / denom * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    low = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))      # exact ends at 0 and n
+    high = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
 def add_wilson(table: pd.DataFrame, metric_ids: tuple[str, ...] | None = None, level: float = 0.95) -> pd.DataFrame:
