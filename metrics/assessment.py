@@ -22,15 +22,15 @@ Rules, in the order they apply:
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import periods, registry
+from metrics import registry
 from metrics.access import Viewer
-from metrics.periods import Period, parse_month
+from metrics.filters import Filters
+from metrics.periods import Period, parse_month, window_ending
+from metrics.queries import unit_table
 from metrics.schemes import Indicator, Scheme
 
 SCORE_DECIMALS = 9
@@ -215,25 +215,18 @@ def scheme_period(scheme: Scheme, text: str) -> Period:
     month_ = parse_month(text)
     if scheme.period.kind == "month":
         return month_
-    window_ending = getattr(periods, "window_ending", None)
-    if window_ending is not None:
-        return window_ending(month_.start.year, month_.start.month, start_day=scheme.period.start_day)
-    end = month_.start.replace(day=scheme.period.start_day)
-    before = month_.start - dt.timedelta(days=1)
-    start = before.replace(day=scheme.period.start_day)
-    return Period(start, end, f"{month_.label} ({start:%m-%d}..{end - dt.timedelta(days=1):%m-%d})")
+    return window_ending(month_.start.year, month_.start.month, start_day=scheme.period.start_day)
 
 
 def assess(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
-    level: str | None = None, filters=None, extra_metrics: tuple[str, ...] = (),
+    level: str | None = None, filters: Filters | None = None, extra_metrics: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Score every unit of ``level`` (default: the scheme's) in the viewer's scope for ``period``.
 
     ``extra_metrics`` are fetched alongside the scheme's own (e.g. the three rates for display).
     """
-    from metrics.queries import unit_table   # imported late: the query layer is optional for pure use
-
+    metric_ids = list(dict.fromkeys(required_metrics(scheme) + tuple(extra_metrics)))
     table = unit_table(con, viewer, level or scheme.level, period, filters=filters,
-                       metric_ids=list(dict.fromkeys(required_metrics(scheme) + tuple(extra_metrics))), basic_credit=scheme.basic_credit)
+                       metric_ids=metric_ids, basic_credit=scheme.basic_credit)
     return score_units(table, scheme)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import duckdb
@@ -16,7 +17,8 @@ import pandas as pd
 from metrics.access import DEMO_VIEWER
 from metrics.assessment import assess, ranking, scheme_period
 from metrics.cli_common import add_db_option, db_path, fail
-from metrics.schemes import DEFAULT_SCHEME, LEVELS, SchemeError, load_scheme
+from metrics.periods import Period
+from metrics.schemes import DEFAULT_SCHEME, LEVELS, Scheme, SchemeError, load_scheme
 from metrics.store import StoreError, open_read
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -40,6 +42,8 @@ def scores_frame(scored: pd.DataFrame, scheme_columns: tuple[str, ...]) -> pd.Da
     for c in out.columns:
         if c in RATES:
             out[c] = out[c].astype(float).round(RATE_DECIMALS)
+        elif c == "volume":
+            out[c] = out[c].astype("int64")
         elif c in ("score", "bonus", "deduction") or c.endswith("_score"):
             out[c] = out[c].astype(float).round(SCORE_DECIMALS)
     return out
@@ -74,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
         con.close()
     extra = tuple(f"{i.metric}_score" for i in scheme.indicators)
     out = scores_frame(scored, extra)
+    try:
+        _write(out, args, scheme, period)
+    except BrokenPipeError:            # piped into head: stop quietly (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write(out: pd.DataFrame, args: argparse.Namespace, scheme: Scheme, period: Period) -> None:
     if args.format == "csv":
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif args.format == "json":
@@ -84,4 +96,3 @@ def run(args: argparse.Namespace) -> int:
         level = args.level or scheme.level
         _print_table(out, f"{scheme.title_zh} / {scheme.title_en} (v{scheme.version}) — {level}, "
                           f"{period.start:%Y-%m-%d} .. {period.end:%Y-%m-%d} (exclusive)")
-    return 0

@@ -130,10 +130,14 @@ def category_counts(
 ) -> pd.DataFrame:
     """Per unit of ``level`` × request category: a rate's credit sum (num) and denominator (den)."""
     m = BY_ID[metric]
-    if m.denominator is None:
+    if m.kind != "rate":
         raise ValueError(f"{metric} is not a rate; case-mix adjustment needs a numerator and denominator")
-    sql = read_sql("assessment_casemix").format(
-        num=m.numerator, den=f"CASE WHEN {m.denominator} THEN 1 ELSE 0 END", scope=SCOPE_PREDICATE)
+
+    def count(condition: str) -> str:
+        return f"CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS DOUBLE)"
+    num = " + ".join(count(t.condition) if t.weight is None else f"CAST(${t.weight} AS DOUBLE) * {count(t.condition)}"
+                     for t in m.terms)
+    sql = read_sql("assessment_casemix").format(num=num, den=count(m.denominator), scope=SCOPE_PREDICATE)
     params = {**period.params(), **viewer.scope_params(), "level": level}
     if "$basic_credit" in sql:
         params["basic_credit"] = basic_credit

@@ -2,7 +2,7 @@
 -- credit sum (num) and denominator count (den) for requests received in [$start, $end) within
 -- the viewer's scope. Territorial units own every request in their subtree (closure table);
 -- a department owns the requests it handled (dept_id; its depth-0 closure row maps it to itself).
--- {num}, {den} and {scope} are registry / access SQL fragments (code, never values); values are bound.
+-- {num}, {den} (aggregates) and {scope} are registry / access SQL fragments (code, never values); values are bound.
 WITH owner AS (
     SELECT a.unit_id AS leaf_id, a.ancestor_id AS unit_id
     FROM unit_ancestors a
@@ -12,8 +12,8 @@ WITH owner AS (
 SELECT
     o.unit_id,
     coalesce(r.category, '') AS category,
-    sum({num}) AS num,
-    sum({den}) AS den
+    {num} AS num,
+    {den} AS den
 FROM requests r
 JOIN owner o ON o.leaf_id = CASE WHEN $level = 'department' THEN r.dept_id ELSE r.unit_id END
 WHERE r.received_at >= $start AND r.received_at < $end
