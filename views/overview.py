@@ -1,44 +1,132 @@
-"""总览 Overview (/): headline KPIs of the latest full month with month-on-month change."""
+"""总览 Overview (/): headline KPIs and the composite score with MoM / YoY, the 12-month trend,
+best and worst units, the category hot list and the alerts, each linking to the page that explains it."""
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
-from metrics.kpi import overview_kpis
-from metrics.periods import latest_full_month
+from metrics.kpi import KPI_IDS
+from metrics.pages_data import best_and_worst
 from metrics.registry import BY_ID
-from metrics.store import DataVersion
-from views.state import cursor, lang, store_version, tr, viewer
+from metrics.schemes import DEFAULT_SCHEME, load_scheme
+from views import filterbar, ui
+from views.cache import fetch
+from views.state import lang, tr, viewer
 
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_kpis(_con, version: DataVersion, viewer_key: object):
-    period = latest_full_month(_con)
-    as_of = _con.execute("SELECT max(received_at) FROM requests").fetchone()[0]
-    return period, as_of, (overview_kpis(_con, viewer(), period) if period else [])
-
-
-con = cursor()
-period, as_of, kpis = cached_kpis(con, store_version(), viewer())
-language = lang()
+TREND_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 st.title(tr("overview.heading"))
-if period is None:
-    st.info(tr("store.empty"))
-    st.stop()
-st.caption(f"{tr('data_as_of')} {as_of:%Y-%m-%d %H:%M}")
-st.subheader(tr("overview.kpis", period=period.label))
+con, view = filterbar.render()
+me, language = viewer(), lang()
+scheme = load_scheme(DEFAULT_SCHEME)
 
-columns = st.columns(len(kpis))
-for column, kpi in zip(columns, kpis):
-    metric = BY_ID[kpi.metric_id]
-    label = metric.zh if language == "zh" else metric.en
-    if metric.unit == "rate":
-        value, delta = fmt_rate(kpi.value, language), fmt_pp(kpi.change, language)
-        color = "normal" if metric.higher_is_better else "inverse"
-    else:
-        value, delta, color = fmt_count(kpi.value, language), fmt_relative(kpi.change, language), "off"
+
+def change_text(metric_id: str, change) -> str | None:
+    return fmt_pp(change, language) if BY_ID[metric_id].unit == "rate" else fmt_relative(change, language)
+
+
+compared = fetch("compare_periods", me, view.period, KPI_IDS, view.filters).set_index("metric_id")
+score = fetch("scope_scored", me, view.period, view.filters, DEFAULT_SCHEME)
+st.subheader(tr("overview.kpis", period=view.period.label))
+columns = st.columns(len(KPI_IDS) + 1)
+for column, metric_id in zip(columns, KPI_IDS):
+    metric, row = BY_ID[metric_id], compared.loc[metric_id]
+    value = fmt_rate(row["value"], language) if metric.unit == "rate" else fmt_count(row["value"], language)
     column.metric(
-        label, value, delta=delta, delta_color=color, border=True,
-        help=(metric.formula_zh if language == "zh" else metric.formula_en) + f" · {tr('overview.vs_prev')}",
+        ui.metric_label(metric_id), value, delta=change_text(metric_id, row["mom"]),
+        delta_color=("normal" if metric.higher_is_better else "inverse") if metric.unit == "rate" else "off",
+        border=True, help=ui.metric_formula(metric_id) + f" · {tr('overview.vs_prev')}",
     )
+    yoy = change_text(metric_id, row["yoy"])
+    column.caption(f"{tr('yoy')} {yoy if yoy else tr('no_data')}")
+scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
+columns[-1].metric(
+    tr("score"), "—" if score["value"] is None else f"{score['value']:.1f}",
+    delta=None if score["mom"] is None else f"{score['mom']:+.1f}", border=True,
+    help=tr("overview.score_help", scheme=scheme_title),
+)
+yoy_score = "—" if score["yoy"] is None else f"{score['yoy']:+.1f}"
+columns[-1].caption(f"{tr('yoy')} {yoy_score} · {scheme_title}")
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.markdown(f"#### {tr('overview.trend')}")
+    series = fetch("trend", me, view.period, view.filters, ("requests", *TREND_RATES))
+    if ui.is_empty(series, "requests"):
+        ui.no_data()
+    else:
+        fig = go.Figure()
+        fig.add_bar(x=series["bucket"], y=series["requests"], name=ui.metric_label("requests"),
+                    marker_color="#c6dbef", hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
+        for metric_id in TREND_RATES:
+            fig.add_scatter(x=series["bucket"], y=series[metric_id], name=ui.metric_label(metric_id), yaxis="y2",
+                            mode="lines+markers", hovertemplate="%{x|%Y-%m}: %{y:.1%}<extra></extra>")
+        fig.update_layout(
+            yaxis={"title": ui.metric_label("requests"), "showgrid": False},
+            yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "title": tr("rate")},
+            xaxis={"tickformat": "%Y-%m" if language == "zh" else "%b %Y"},
+        )
+        ui.plot(ui.style(fig), key="trend")
+with right:
+    st.markdown(f"#### {tr('alerts.heading')}")
+    found = fetch("alert_list", me, view.level, view.period, view.filters, view.as_of, DEFAULT_SCHEME)
+    box = st.container(height=380, border=True)
+    if not found:
+        box.success(tr("alerts.none"), icon=":material/check_circle:")
+    for kind in ("spike", "floor", "overdue"):
+        items = sorted((a for a in found if a.kind == kind), key=lambda a: -a.severity)
+        if not items:
+            continue
+        box.markdown(f"**{tr('alerts.' + kind)}** ({len(items)})")
+        for alert in items[:8]:
+            name = alert.name_zh if language == "zh" else alert.name_en
+            if kind == "spike":
+                text = tr("alerts.spike_text", name=name, n=f"{alert.value:.0f}", threshold=f"{alert.threshold:.1f}")
+            elif kind == "overdue":
+                text = tr("alerts.overdue_text", name=name, n=fmt_count(alert.value, language))
+            else:
+                value, floor = ui.value_text(alert.metric, alert.value), ui.value_text(alert.metric, alert.threshold)
+                text = tr("alerts.floor_text", name=name, metric=ui.metric_label(alert.metric), value=value,
+                          floor=floor)
+            query = {**view.query(), **alert.query}
+            box.markdown(f"- [{text}]({ui.href(alert.page, query)})")
+
+scored = fetch("scored_units", me, view.level, view.period, view.filters, DEFAULT_SCHEME)
+best, worst = best_and_worst(scored, 10)
+st.markdown(f"#### {tr('overview.ranking', level=tr('level.' + view.level), scheme=scheme_title)}")
+name_col = "unit_name" if language == "zh" else "name_en"
+config = {
+    name_col: st.column_config.TextColumn(tr("unit")),
+    "rank": st.column_config.NumberColumn(tr("rank"), format="%d"),
+    "score": st.column_config.ProgressColumn(tr("score"), min_value=0, max_value=100, format="%.1f"),
+    "grade": st.column_config.TextColumn(tr("grade")),
+    "link": st.column_config.LinkColumn(tr("rows_link"), display_text=tr("rows_link.short")),
+    **{m: st.column_config.NumberColumn(ui.metric_label(m), format="percent") for m in TREND_RATES},
+}
+for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"), tr("overview.worst")), (best, worst)):
+    column.markdown(f"**{title}**")
+    if frame.empty:
+        column.info(tr("overview.no_ranked"), icon=":material/info:")
+        continue
+    shown = frame.assign(
+        grade=frame["grade_zh" if language == "zh" else "grade_en"],
+        link=[ui.href("requests", {**view.query(), "unit": u}) for u in frame["unit_id"]],
+    )
+    column.dataframe(shown[["rank", name_col, "score", "grade", *TREND_RATES, "link"]], hide_index=True,
+                     column_config=config, width="stretch")
+
+st.markdown(f"#### {tr('overview.categories')}")
+hot = fetch("category_hot", me, view.period, view.filters, 10)
+if hot.empty:
+    ui.no_data()
+else:
+    labels = [f"{c} ({fmt_relative(ch, language) or tr('no_data')})" for c, ch in zip(hot["category"], hot["change"])]
+    colours = [ui.BAD if (c or 0) > 0.1 else ui.NEUTRAL for c in hot["change"].fillna(0)]
+    fig = go.Figure(go.Bar(
+        x=hot["requests"], y=labels, orientation="h", marker_color=colours,
+        customdata=hot["previous"], hovertemplate="%{y}: %{x:,} (" + tr("previous") + " %{customdata:,})<extra></extra>",
+    ))
+    fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": ui.metric_label("requests")})
+    ui.plot(ui.style(fig, height=360, legend=False), key="hot")
+    st.caption(tr("overview.categories_note"))

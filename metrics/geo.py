@@ -1,0 +1,146 @@
+"""Map geometry for pydeck: GeoJSON features coloured by a metric, H3 hexagon density, a legend.
+
+Pure Python (no streamlit). Colours are RGBA lists as deck.gl wants them. Units without a value
+are grey ("no data"), never coloured as zero. Rates use a diverging scale centred on the city value
+(green = better than the city, red = worse, whatever the metric's direction); counts and hours a
+sequential scale from the smallest to the largest value shown.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import pandas as pd
+
+NO_DATA_RGBA = [200, 200, 200, 140]
+# ColorBrewer RdYlGn (5 classes): worse → better
+DIVERGING = ((215, 48, 39), (252, 141, 89), (255, 255, 191), (145, 207, 96), (26, 152, 80))
+# ColorBrewer YlOrRd (5 classes): low → high
+SEQUENTIAL = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
+FILL_ALPHA = 190
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A colour scale: value → RGBA, plus legend stops."""
+
+    kind: str                   # 'diverging' | 'sequential' | 'empty'
+    low: float
+    high: float
+    centre: float | None
+    higher_is_better: bool
+
+    def position(self, value: float) -> float:
+        """0..1 along the palette (0 = worst / lowest, 1 = best / highest)."""
+        if self.kind == "diverging":
+            span = max(abs(self.high - self.centre), abs(self.centre - self.low)) or 1.0
+            pos = 0.5 + 0.5 * (value - self.centre) / span
+            pos = pos if self.higher_is_better else 1.0 - pos
+        else:
+            span = (self.high - self.low) or 1.0
+            pos = (value - self.low) / span
+        return min(1.0, max(0.0, pos))
+
+    def rgba(self, value: float | None) -> list[int]:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or self.kind == "empty":
+            return list(NO_DATA_RGBA)
+        palette = DIVERGING if self.kind == "diverging" else SEQUENTIAL
+        return [*_interpolate(palette, self.position(float(value))), FILL_ALPHA]
+
+    def stops(self, n: int = 5) -> list[tuple[float, str]]:
+        """(value, hex colour) at n evenly spaced values from low to high, for a legend."""
+        if self.kind == "empty":
+            return []
+        values = np.linspace(self.low, self.high, n) if self.high > self.low else [self.low]
+        return [(float(v), rgb_hex(self.rgba(float(v)))) for v in values]
+
+
+def _interpolate(palette: Sequence[tuple[int, int, int]], pos: float) -> tuple[int, int, int]:
+    scaled = pos * (len(palette) - 1)
+    i = min(int(scaled), len(palette) - 2)
+    frac = scaled - i
+    a, b = palette[i], palette[i + 1]
+    return tuple(int(round(a[k] + (b[k] - a[k]) * frac)) for k in range(3))
+
+
+def rgb_hex(rgba: Sequence[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgba[:3])
+
+
+def make_scale(values: pd.Series, *, rate: bool, centre: float | None, higher_is_better: bool) -> Scale:
+    """The scale for these values: diverging around ``centre`` for rates, else sequential."""
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    if present.empty:
+        return Scale("empty", 0.0, 0.0, None, higher_is_better)
+    low, high = float(present.min()), float(present.max())
+    if rate and centre is not None and not math.isnan(centre):
+        return Scale("diverging", min(low, centre), max(high, centre), float(centre), higher_is_better)
+    return Scale("sequential", low, high, None, higher_is_better)
+
+
+def feature_collection(
+    boundaries: pd.DataFrame, table: pd.DataFrame, metric: str, scale: Scale,
+    label: Callable[[pd.Series], dict[str, str]],
+) -> dict:
+    """GeoJSON FeatureCollection of the units in ``boundaries`` (unit_id, geometry) joined to ``table``.
+
+    Each feature's properties hold ``unit_id``, ``fill`` (RGBA) and whatever ``label(row)`` returns
+    (the tooltip's strings, already formatted for the language). Units missing from ``table`` or with
+    a NULL value are grey.
+    """
+    merged = boundaries.merge(table, on="unit_id", how="left", suffixes=("", "_t"))
+    features = []
+    for _, row in merged.iterrows():
+        value = row.get(metric)
+        value = None if value is None or pd.isna(value) else float(value)
+        props = {"unit_id": row["unit_id"], "fill": scale.rgba(value), **label(row)}
+        features.append({"type": "Feature", "geometry": json.loads(row["geometry"]), "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def view_state(boundaries: pd.DataFrame) -> dict[str, float]:
+    """Centre and zoom that fit the polygons (from their centroids' spread)."""
+    if boundaries.empty:
+        return {"latitude": 39.9, "longitude": 116.4, "zoom": 9}
+    bounds = [_bbox(json.loads(g)) for g in boundaries["geometry"]]
+    west = min(b[0] for b in bounds)
+    south = min(b[1] for b in bounds)
+    east = max(b[2] for b in bounds)
+    north = max(b[3] for b in bounds)
+    span = max(east - west, (north - south) * 1.3, 1e-4)
+    zoom = max(3.0, min(16.0, math.log2(360 / span) - 0.6))
+    return {"latitude": (south + north) / 2, "longitude": (west + east) / 2, "zoom": round(zoom, 2)}
+
+
+def _bbox(geometry: dict) -> tuple[float, float, float, float]:
+    coords = np.asarray(list(_points(geometry["coordinates"])), dtype=float)
+    return coords[:, 0].min(), coords[:, 1].min(), coords[:, 0].max(), coords[:, 1].max()
+
+
+def _points(coords):
+    if coords and isinstance(coords[0], (int, float)):
+        yield coords[:2]
+        return
+    for part in coords:
+        yield from _points(part)
+
+
+# Coordinates are rounded before hexing: 1 000 000 points collapse to a few thousand distinct cells.
+ROUNDING = {5: 2, 6: 3, 7: 3, 8: 4, 9: 4, 10: 5}
+H3_RESOLUTIONS = (6, 7, 8, 9)
+
+
+def hex_density(points: pd.DataFrame, resolution: int) -> pd.DataFrame:
+    """Counts per H3 cell from ``points`` (lat, lon, n): columns hex, n. Rows without coordinates are skipped."""
+    if points.empty:
+        return pd.DataFrame({"hex": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
+    digits = ROUNDING.get(resolution, 5)
+    pts = points.dropna(subset=["lat", "lon"]).assign(lat=lambda d: d["lat"].round(digits),
+                                                      lon=lambda d: d["lon"].round(digits))
+    pts = pts.groupby(["lat", "lon"], as_index=False)["n"].sum()
+    pts["hex"] = [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(pts["lat"], pts["lon"])]
+    return pts.groupby("hex", as_index=False)["n"].sum().sort_values("n", ascending=False, ignore_index=True)

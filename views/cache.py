@@ -1,0 +1,33 @@
+"""Cached calls into metrics/: results keyed by the function, its arguments and the store version.
+
+``fetch("unit_table", viewer, level, period, filters, ids)`` runs ``metrics`` code once per distinct
+arguments and snapshot; when an import publishes a new snapshot, ``store_version()`` changes and
+every page recomputes. The connection is passed as ``_con`` so it is not hashed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from metrics import alerts, pages_data, queries
+from views.state import cursor, store_version
+
+FUNCTIONS: dict[str, Callable] = {
+    "unit_table": queries.unit_table,
+    "scope_totals": queries.scope_totals,
+    "time_series": queries.time_series,
+    "compare_periods": queries.compare_periods,
+    "weekly_counts": alerts.weekly_counts,
+    **pages_data.FUNCTIONS,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def _call(name: str, _con, version: object, *args, **kwargs):
+    return FUNCTIONS[name](_con, *args, **kwargs)
+
+
+def fetch(name: str, *args, **kwargs):
+    """``FUNCTIONS[name](con, *args, **kwargs)``, cached per snapshot."""
+    return _call(name, cursor(), store_version(), *args, **kwargs)

@@ -1,0 +1,235 @@
+"""The shared filter bar: period, unit (cascading district → street → community → grid, or a
+department), level shown, category, channel, source — all kept in the URL query string.
+
+A widget's value starts from the URL on every run (a deep link or a map drill-down changes the
+URL, and the widgets follow); when the user changes a widget, the URL is rewritten, so a copied
+link reproduces the view. The last filters are kept in the session too, so switching pages keeps them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from metrics.filters import Filters
+from metrics.i18n import fmt_period
+from metrics.pages_common import (
+    LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
+    periods_between, unit_catalog,
+)
+from metrics.periods import Period, custom, parse_period
+from metrics.store import DataVersion
+from views.state import cursor, lang, store_version, tr, viewer
+
+FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
+ALL = "__all__"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the filter bar chose; pages pass it to the metrics layer."""
+
+    period: Period
+    level: str
+    filters: Filters
+    as_of: dt.datetime
+    first: dt.datetime
+
+    def query(self, **extra: str) -> dict[str, str]:
+        """URL query parameters reproducing this view (plus page-specific extras)."""
+        out = {"period": self.period.label, "level": self.level, **self.filters.to_query()}
+        if lang() != "zh":
+            out["lang"] = lang()
+        return {**out, **{k: v for k, v in extra.items() if v is not None}}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def catalog(_con, version: DataVersion, viewer_key: object) -> pd.DataFrame:
+    return unit_catalog(_con, viewer())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _range_and_options(_con, version: DataVersion):
+    return data_range(_con), filter_options(_con)
+
+
+def unit_name(cat: pd.DataFrame, unit_id: str | None) -> str:
+    """The unit's name in the session's language ("全市" for no unit)."""
+    if unit_id is None:
+        return tr("unit.all")
+    row = cat.loc[cat["unit_id"] == unit_id]
+    if row.empty:
+        return unit_id
+    return row.iloc[0]["name" if lang() == "zh" else "name_en"]
+
+
+def _url_state() -> dict[str, str]:
+    """Filter keys from the URL; when the URL has none (a page switch), the session's last ones."""
+    from_url = {k: st.query_params.get(k) for k in FILTER_KEYS if st.query_params.get(k)}
+    if from_url:
+        return from_url
+    saved = st.session_state.get("_filters", {})
+    for key, value in saved.items():
+        st.query_params[key] = value
+    return dict(saved)
+
+
+def _set(key: str, value: str | None) -> None:
+    """Write one filter to the URL (None removes it) and remember it for page switches."""
+    saved = dict(st.session_state.get("_filters", {}))
+    if value:
+        st.query_params[key] = value
+        saved[key] = value
+    else:
+        if key in st.query_params:
+            del st.query_params[key]
+        saved.pop(key, None)
+    st.session_state["_filters"] = saved
+
+
+def _synced(key: str, url_value: object) -> str:
+    """The widget key, pre-filled from the URL whenever the URL changed since the widget last wrote it."""
+    widget = f"fb_{key}"
+    if st.session_state.get(f"_fb_url_{key}") != url_value or widget not in st.session_state:
+        st.session_state[widget] = url_value
+        st.session_state[f"_fb_url_{key}"] = url_value
+    return widget
+
+
+def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Period:
+    try:
+        current = parse_period(state["period"]) if "period" in state else default_period(first, last)
+    except ValueError:
+        current = default_period(first, last)
+    kind = current.kind if current.kind in PERIOD_KINDS else "custom"
+    kinds = list(PERIOD_KINDS)
+    chosen_kind = st.sidebar.segmented_control(
+        tr("period"), kinds, key=_synced("period_kind", kind), format_func=lambda k: tr(f"period.{k}"),
+        required=True,
+    ) or kind
+    if chosen_kind == "custom":
+        default = (current.start, current.last_day)
+        picked = st.sidebar.date_input(
+            tr("period.range"), key=_synced("period_range", default), min_value=first.date(),
+            max_value=last.date() + dt.timedelta(days=366),
+        )
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            period = custom(picked[0], picked[1])
+        else:
+            period = current if current.kind == "custom" else custom(*default)
+    else:
+        options = periods_between(first.date(), last.date(), chosen_kind)
+        labels = [p.label for p in options]
+        value = current.label if current.label in labels else labels[0]
+        if chosen_kind != kind:
+            value = labels[0] if chosen_kind != "month" else default_period(first, last).label
+        label = st.sidebar.selectbox(
+            tr(f"period.{chosen_kind}"), labels, key=_synced(f"period_{chosen_kind}", value),
+            format_func=lambda text: fmt_period(parse_period(text), lang()),
+        )
+        period = parse_period(label or value)
+    if period.label != state.get("period"):
+        _set("period", period.label)
+    return period
+
+
+def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
+    """Cascading selectboxes district → street → community → grid, then a department box."""
+    unit_id = state.get("unit")
+    if unit_id is not None and unit_id not in set(cat["unit_id"]):
+        unit_id = None
+    is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
+    chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
+    names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
+    chosen: str | None = None
+    for depth, level in enumerate(("district", "street", "community", "grid")):
+        if level == "district":
+            kids = cat.loc[cat["level"] == "district", "unit_id"].tolist()
+        else:
+            if chosen is None:
+                break
+            kids = cat.loc[cat["parent_id"] == chosen, "unit_id"].tolist()
+        if not kids:
+            break
+        current = chain[depth] if depth < len(chain) else ALL
+        pick = st.sidebar.selectbox(
+            tr(f"level.{level}"), [ALL, *kids], key=_synced(f"unit_{level}", current),
+            format_func=lambda u: tr("unit.any") if u == ALL else names.get(u, u),
+        )
+        if pick == ALL:
+            break
+        chosen = pick
+    depts = cat.loc[cat["level"] == "department", "unit_id"].tolist()
+    if depts:
+        current = unit_id if is_dept else ALL
+        pick = st.sidebar.selectbox(
+            tr("level.department"), [ALL, *depts], key=_synced("unit_dept", current),
+            format_func=lambda u: tr("unit.any") if u == ALL else names.get(u, u),
+        )
+        if pick != ALL and (pick != current or is_dept):
+            chosen = pick
+    if chosen != state.get("unit"):
+        _set("unit", chosen)
+    return chosen
+
+
+def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None) -> str:
+    unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
+    present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
+    default = child_level(unit_level) if unit_level else "street"
+    current = state.get("level") or default or "grid"
+    if current not in present:
+        current = default if default in present else (present[0] if present else "street")
+    level = st.sidebar.selectbox(
+        tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv: tr(f"level.{lv}"),
+    ) or current
+    if level != state.get("level"):
+        _set("level", level)
+    return level
+
+
+def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=None) -> tuple[str, ...]:
+    current = [v for v in (state.get(key) or "").split(",") if v in options]
+    picked = st.sidebar.multiselect(
+        label, options, key=_synced(key, current), format_func=fmt or (lambda v: v),
+        placeholder=tr("unit.any"),
+    )
+    if list(picked) != current:
+        _set(key, ",".join(picked) or None)
+    return tuple(picked)
+
+
+def render() -> tuple[object, View]:
+    """Draw the filter bar in the sidebar and the "data as of" line; return (cursor, view).
+
+    Stops the page with a clear message when the store holds no requests.
+    """
+    con = cursor()
+    version = store_version()
+    (bounds, options) = _range_and_options(con, version)
+    if bounds is None:
+        st.info(tr("store.empty"))
+        st.stop()
+    first, last = bounds
+    cat = catalog(con, version, viewer())
+    state = _url_state()
+    st.sidebar.markdown(f"**{tr('filters')}**")
+    period = _period(state, first, last)
+    unit_id = _unit(state, cat)
+    level = _level(state, cat, unit_id)
+    categories = _multi(state, "cat", tr("category"), options["categories"])
+    channels = _multi(state, "ch", tr("channel"), options["channels"])
+    sources = _multi(state, "src", tr("source"), options["sources"], fmt=lambda s: tr(f"source.{s}"))
+    urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
+    filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,
+                      unit_id=unit_id)
+    view = View(period, level, filters, last, first)
+    st.caption(" · ".join([
+        f"{tr('data_as_of')} {last:%Y-%m-%d %H:%M}",
+        f"{tr('period')} {fmt_period(period, lang())}",
+        f"{tr('unit')} {unit_name(cat, unit_id)}",
+        f"{tr('level.shown')} {tr('level.' + level)}",
+    ]))
+    return con, view

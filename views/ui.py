@@ -1,0 +1,77 @@
+"""Shared drawing helpers: plotly styling (CJK font, palette), empty states, metric labels, deep links."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics.i18n import fmt_value
+from metrics.registry import BY_ID
+from views.state import lang, tr
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+PALETTE = ("#1f6fb2", "#e4572e", "#2a9d8f", "#f2a541", "#7b5ea7", "#8c8c8c", "#c44e8a", "#4f9d3a")
+GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#1f6fb2"
+CHART_HEIGHT = 340
+
+
+def metric_label(metric_id: str) -> str:
+    if metric_id == "score":
+        return tr("score")
+    metric = BY_ID[metric_id]
+    return metric.zh if lang() == "zh" else metric.en
+
+
+def metric_formula(metric_id: str) -> str:
+    metric = BY_ID[metric_id]
+    return metric.formula_zh if lang() == "zh" else metric.formula_en
+
+
+def value_text(metric_id: str, value) -> str:
+    unit = "score" if metric_id == "score" else BY_ID[metric_id].unit
+    return fmt_value(value, unit, lang())
+
+
+def is_empty(frame: pd.DataFrame | None, column: str | None = None) -> bool:
+    """No rows, or (given a column) no non-null, non-zero value in it."""
+    if frame is None or frame.empty:
+        return True
+    if column is None:
+        return False
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return bool(values.isna().all() or (values.fillna(0) == 0).all())
+
+
+def no_data(where=st) -> None:
+    where.info(tr("no_data.detail"), icon=":material/info:")
+
+
+def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = None, legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 16, "b": 10},
+        colorway=list(PALETTE),
+        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+    )
+    return fig
+
+
+def plot(fig: go.Figure, key: str | None = None, **kwargs):
+    return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **kwargs)
+
+
+def href(page: str, query: dict[str, str]) -> str:
+    """A relative deep link to a page with its query string (the Overview is "/")."""
+    path = "" if page == "overview" else page
+    return f"./{path}?{urlencode(query)}" if query else f"./{path}"
+
+
+def page_link(page: str, label: str, query: dict[str, str], icon: str | None = None, where=st) -> None:
+    where.page_link(f"views/{page}.py", label=label, query_params=query, icon=icon)
