@@ -2,7 +2,8 @@
 -- credit sum (num) and denominator count (den) for requests received in [$start, $end) within
 -- the viewer's scope. Territorial units own every request in their subtree (closure table);
 -- a department owns the requests it handled (dept_id; its depth-0 closure row maps it to itself).
--- {num}, {den} (aggregates) and {scope} are registry / access SQL fragments (code, never values); values are bound.
+-- The numerator, denominator (aggregates) and scope placeholders are filled with registry / access SQL
+-- fragments (code, never values); values are bound.
 WITH owner AS (
     SELECT a.unit_id AS leaf_id, a.ancestor_id AS unit_id
     FROM unit_ancestors a
