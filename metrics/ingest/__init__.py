@@ -1,0 +1,9 @@
+"""Importing real exports: read -> map columns -> validate -> quarantine rejects -> upsert (DESIGN §6)."""
+from __future__ import annotations
+
+from metrics.ingest.importer import ImportOptions, ImportResult, import_files
+from metrics.ingest.mapping import Mapping, MappingError, available, load_mapping
+from metrics.ingest.readers import FORMATS, ReadError
+
+__all__ = ["FORMATS", "ImportOptions", "ImportResult", "Mapping", "MappingError", "ReadError",
+           "available", "import_files", "load_mapping"]

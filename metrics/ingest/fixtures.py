@@ -1,0 +1,59 @@
+"""A tiny city for import tests and benchmarks (the demo city is bigger and slower to build).
+
+16 grids of 0.05° on a 4 × 4 lattice from (116.30, 39.80): two districts (东城区, 西城区), each
+with two streets named alike in both districts (和平街道, 建设街道) so that matching must go
+district first, two communities per street, two grids per community; two departments.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from metrics.store import after_write, write_snapshot
+
+ORIGIN = (116.30, 39.80)
+STEP = 0.05
+DISTRICTS = ("东城区", "西城区")
+STREETS = ("和平街道", "建设街道")
+COMMUNITIES = ("幸福社区", "光明社区")
+DEPARTMENTS = ("城管委", "住建委")
+
+
+def cell(i: int, j: int) -> dict:
+    """The grid at lattice column i (longitude) and row j (latitude)."""
+    d, s, c, g = i // 2, j // 2, i % 2, j % 2
+    return {"district": f"D{d}", "street": f"D{d}S{s}", "community": f"D{d}S{s}C{c}",
+            "grid": f"D{d}S{s}C{c}G{g}", "names": (DISTRICTS[d], STREETS[s], COMMUNITIES[c]),
+            "center": (ORIGIN[0] + (i + 0.5) * STEP, ORIGIN[1] + (j + 0.5) * STEP)}
+
+
+def units() -> list[tuple]:
+    rows = [("C", "示范市", "city", None)]
+    for i in range(4):
+        for j in range(4):
+            c = cell(i, j)
+            d, s, cm = c["names"]
+            rows += [(c["district"], d, "district", "C"), (c["street"], s, "street", c["district"]),
+                     (c["community"], cm, "community", c["street"]),
+                     (c["grid"], f"{cm}{c['grid'][-2:]}网格", "grid", c["community"])]
+    rows += [(f"DEPT{k}", name, "department", None) for k, name in enumerate(DEPARTMENTS)]
+    return sorted(set(rows))
+
+
+def grid_polygon(i: int, j: int) -> dict:
+    x0, y0 = ORIGIN[0] + i * STEP, ORIGIN[1] + j * STEP
+    ring = [[x0, y0], [x0 + STEP, y0], [x0 + STEP, y0 + STEP], [x0, y0 + STEP], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def build_tiny_store(path: Path) -> Path:
+    """A fresh store at path with the tiny city's units and grid boundaries, no requests."""
+    with write_snapshot(path, fresh=True, label="tiny") as con:
+        con.executemany("INSERT INTO units (unit_id, name, level, parent_id) VALUES (?, ?, ?, ?)", units())
+        for i in range(4):
+            for j in range(4):
+                c = cell(i, j)
+                con.execute("INSERT INTO boundaries VALUES (?, ?, ?, ?)",
+                            [c["grid"], json.dumps(grid_polygon(i, j)), c["center"][1], c["center"][0]])
+        after_write(con)
+    return path

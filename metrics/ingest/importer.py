@@ -1,0 +1,205 @@
+"""One import: read -> stage -> map and validate -> place -> upsert, inside a store snapshot.
+
+:func:`import_files` opens one :func:`metrics.store.write_snapshot` for all the files given, so
+viewers see the data before or after the whole import, never a part of it; a failure or a kill
+leaves the store as it was. Each file gets its own row in ``imports``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from metrics.ingest import checks, readers, writer
+from metrics.ingest.coords import CRS, GridLocator
+from metrics.ingest.mapping import Mapping, available, load_mapping
+from metrics.ingest.timeparse import DEFAULT_TZ
+from metrics.ingest.validate import Plan, parse, q
+from metrics.store import after_write, write_snapshot
+
+# (stage, done, total): stage is "read", "check", "place" or "write"
+Progress = Callable[[str, int, int], None]
+MEMORY_LIMIT = "1GB"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    mapping: str | Path | Mapping | None = None     # None: guessed from the header
+    fmt: str | None = None                          # None: from the file name
+    crs: str = "wgs84"
+    tz: str | None = None                           # None: the mapping's, else Asia/Shanghai
+    sheet: str | None = None
+    rejects_dir: Path | None = None
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    file: Path
+    sha256: str = ""
+    fmt: str = ""
+    encoding: str | None = None
+    mapping: str = ""
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+    reject_kinds: list[tuple[str, int]] = field(default_factory=list)
+    warning_kinds: list[tuple[str, int]] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    rejects_csv: Path | None = None
+    error: str | None = None
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.inserted + self.updated + self.unchanged + self.rejected
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def new_import_id() -> str:
+    return f"imp-{dt.datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def guess_mapping(header: list[str], fmt: str) -> Mapping:
+    """The preset whose columns the header matches best (Open311 files: open311)."""
+    if fmt == "open311":
+        return load_mapping("open311")
+    best, best_score = None, -1
+    for name in available():
+        m = load_mapping(name)
+        plan = Plan(m, header)
+        if "request_id" not in plan.source:
+            continue
+        score = len(plan.source) + len(plan.unit_cols) + len(plan.dept_cols)
+        if score > best_score:
+            best, best_score = m, score
+    return best or load_mapping("gridscore")
+
+
+def _resolve_mapping(spec: str | Path | Mapping | None, header: list[str], fmt: str) -> Mapping:
+    if isinstance(spec, Mapping):
+        return spec
+    return load_mapping(spec) if spec else guess_mapping(header, fmt)
+
+
+def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: Progress | None) -> int:
+    """Load batches into the temp tables _stage (text columns) and _bad; return rows read."""
+    cols = ", ".join(["_row BIGINT", *(f"{q(h)} VARCHAR" for h in header)])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({cols})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _bad (_row BIGINT, raw VARCHAR, reason VARCHAR)")
+    known = {h.lower() for h in header}
+    read = 0
+    for batch in batches:
+        for name in batch.table.column_names[1:]:
+            if name.lower() not in known:   # JSON sources: a key first seen in this batch
+                con.execute(f"ALTER TABLE _stage ADD COLUMN {q(name)} VARCHAR")
+                header.append(name)
+                known.add(name.lower())
+        if batch.table.num_rows:
+            con.register("_batch", batch.table)
+            con.execute("INSERT INTO _stage BY NAME SELECT * FROM _batch")
+            con.unregister("_batch")
+        if batch.bad:
+            con.executemany("INSERT INTO _bad VALUES (?, ?, ?)", [(b.row, b.raw, b.reason) for b in batch.bad])
+        read += batch.table.num_rows + len(batch.bad)
+        if progress:
+            progress("read", read, 0)
+    return read
+
+
+def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
+               progress: Progress | None = None) -> ImportResult:
+    """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable."""
+    started = time.perf_counter()
+    result = ImportResult(new_import_id(), path)
+    started_at = dt.datetime.now()
+    result.fmt = readers.detect_format(path, options.fmt)
+    byte_progress = (lambda done, total: progress("read", done, total)) if progress else None
+    header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress)
+    result.sha256 = sha256_of(path)
+    read = stage(con, header, batches, None)
+    if not header:
+        header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns if c != "_row"]
+    mapping = _resolve_mapping(options.mapping, header, result.fmt)
+    result.mapping = mapping.name
+    tz = options.tz or mapping.timezone or DEFAULT_TZ
+    plan = Plan(mapping, header)
+    result.missing_columns = sorted(plan.missing)
+    if progress:
+        progress("check", 0, read)
+    parse(con, plan, tz)
+    locator = GridLocator.from_store(con)
+    checks.place(con, options.crs, locator, (lambda d, t: progress("place", d, t)) if progress else None)
+    checks.check(con, plan, tz, has_grids=len(locator) > 0)
+    if progress:
+        progress("write", 0, read)
+    provided = plan.provided()
+    counts = writer.classify(con, provided)
+    writer.upsert(con, provided, result.import_id)
+    result.rejected = writer.store_rejects(con, header, result.import_id)
+    result.read = read
+    result.inserted, result.updated, result.unchanged = counts["insert"], counts["update"], counts["unchanged"]
+    result.warnings = con.execute(
+        "SELECT coalesce(sum(len(warnings)), 0) FROM _checked WHERE len(reasons) = 0").fetchone()[0]
+    result.reject_kinds = writer.reason_counts(con, "reasons")
+    result.warning_kinds = writer.reason_counts(con, "warnings")
+    if options.rejects_dir and result.rejected:
+        result.rejects_csv = writer.save_rejects_csv(con, result.import_id, path, options.rejects_dir)
+    result.seconds = time.perf_counter() - started
+    _record(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
+            f"encoding={result.encoding}; crs={options.crs}; tz={tz}")
+    for table in ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return result
+
+
+def _record(con: duckdb.DuckDBPyConnection, r: ImportResult, started_at: dt.datetime, kind: str, note: str) -> None:
+    con.execute("""INSERT INTO imports VALUES ($id, $file, $sha, $kind, $started, $finished,
+        $read, $ins, $upd, $same, $rej, $warn, $note)""", {
+        "id": r.import_id, "file": str(r.file), "sha": r.sha256, "kind": kind, "started": started_at,
+        "finished": dt.datetime.now(), "read": r.read, "ins": r.inserted, "upd": r.updated,
+        "same": r.unchanged, "rej": r.rejected, "warn": r.warnings, "note": note})
+
+
+def import_files(db: Path | str, files: list[Path], options: ImportOptions = ImportOptions(),
+                 progress: Callable[[Path, str, int, int], None] | None = None) -> list[ImportResult]:
+    """Import files into the store at db in one atomic snapshot; one result per file.
+
+    A file that cannot be read at all gets a result with ``error`` set and changes nothing;
+    the other files are still imported.
+    """
+    if options.crs not in CRS:
+        raise ValueError(f"unknown crs {options.crs!r}: one of {', '.join(CRS)}")
+    results = []
+    with write_snapshot(db, label="import") as con:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        for path in files:
+            path = Path(path)
+            step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
+            try:
+                results.append(import_one(con, path, options, step))
+            except (readers.ReadError, OSError) as exc:
+                results.append(ImportResult(new_import_id(), path, error=str(exc)))
+        if any(r.inserted or r.updated for r in results):
+            after_write(con)
+    return results

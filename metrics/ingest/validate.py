@@ -1,0 +1,183 @@
+"""Mapping and validation in DuckDB SQL: staged text rows -> typed rows with per-row reasons.
+
+Set-based: one pass builds ``_parsed`` (typed values, unit matches), the coordinate pass in
+Python fills ``_geo``, and :func:`check` builds ``_checked`` with, for every row, the list of
+reasons it is rejected and the list of warnings on values kept. Every reason names our field
+and the source column (``received_at (受理时间): ...``).
+"""
+from __future__ import annotations
+
+import duckdb
+
+from metrics.ingest.mapping import BOOLEANS, ENUMS, INTEGERS, NUMBERS, TEXT, TIMESTAMPS, Mapping
+from metrics.ingest.timeparse import timestamp_sql
+
+EARLIEST = "1990-01-01"
+FUTURE_SLACK_MINUTES = 10
+MAX_ID_CHARS = 200
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal for a name we control or a source header (never a data value)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Plan:
+    """What the mapping finds in this file's header: source column per target, units, constants."""
+
+    def __init__(self, mapping: Mapping, header: list[str]):
+        self.mapping = mapping
+        self.header = header
+        self.source = {t: s for t in mapping.columns if (s := mapping.source_for(t, header))}
+        self.missing = {t: mapping.columns[t] for t in mapping.columns if t not in self.source}
+        self.unit_cols = self._present(mapping.unit)
+        self.dept_cols = self._present(mapping.dept)
+
+    def _present(self, match) -> list[str | None]:
+        if match is None:
+            return []
+        found = [c if c in self.header else None for c in match.columns]
+        return found if any(found) else []
+
+    def label(self, target: str) -> str:
+        src = self.source.get(target)
+        return f"{target} ({src})" if src and src != target else target
+
+    def provided(self) -> list[str]:
+        """Our stored columns this import sets (others keep their values on update)."""
+        cols = set(self.source) | set(self.mapping.constants)
+        if "status" in cols or "closed_at" in cols or "updated_at" in cols:
+            cols |= {"status", "closed_at"}
+        if "status" in self.source:
+            cols.add("status_detail")
+        if cols & {"visited", "visited_at", "contacted", "resolved", "satisfaction"}:
+            cols.add("visited")
+        if self.unit_cols or ("lat" in cols and "lon" in cols):
+            cols |= {"unit_id", "lat", "lon"}
+        if self.dept_cols:
+            cols.add("dept_id")
+        cols -= {"visited_at", "updated_at"}
+        return sorted(cols - {"request_id"})
+
+
+def _src(plan: Plan, target: str) -> str:
+    return f"nullif(trim(s.{q(plan.source[target])}), '')" if target in plan.source else "NULL"
+
+
+def _vocab_rows(mapping: Mapping, targets: list[str]) -> list[tuple[str, str, str]]:
+    rows = []
+    for t in targets:
+        for src, ours in mapping.vocabulary(t).items():
+            rows.append((t, src, str(ours).lower() if isinstance(ours, bool) else str(ours)))
+    return rows
+
+
+def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tuple[list[str], list[str]]:
+    """LEFT JOINs matching names (or ids) level by level; returns (joins, select expressions).
+
+    The name tables hold only names unique among their siblings (an ambiguous name matches
+    nothing), so a join never multiplies rows.
+    """
+    if not columns:
+        return [], [f"NULL::VARCHAR AS {prefix}_id", f"NULL::VARCHAR AS {prefix}_miss"]
+    quote3 = "'''"
+    if match.by == "id":
+        col = columns[0]
+        name = f"nullif(trim(s.{q(col)}), '')"
+        kind = "department" if dept else "unit"
+        level = "= 'department'" if dept else "<> 'department'"
+        join = f"LEFT JOIN units {prefix}0 ON {prefix}0.unit_id = {name} AND {prefix}0.level {level}"
+        miss = (f"CASE WHEN {name} IS NOT NULL AND {prefix}0.unit_id IS NULL "
+                f"THEN {lit(col + ': unknown ' + kind + ' id ' + chr(39))} || left({name}, 60) || {quote3} END")
+        return [join], [f"{prefix}0.unit_id AS {prefix}_id", f"{miss} AS {prefix}_miss"]
+    levels = list(match.levels) or [None] * len(match.columns)
+    joins, found, misses = [], [], []
+    prev = None
+    for i, (col, level) in enumerate(zip(columns, levels)):
+        if col is None:
+            continue
+        alias = f"{prefix}{i}"
+        name = f"nullif(trim(s.{q(col)}), '')"
+        if level:
+            table, cond = "_names_by_level", f"{alias}.level = {lit(level)}"
+        else:
+            table, cond = "_names_any", f"{alias}.is_dept = {'true' if dept else 'false'}"
+        parent = f"{prev}.unit_id" if prev else "''"
+        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.parent = {parent} AND {alias}.name = {name} AND {cond}")
+        where = f" || ' in ' || {prev}.name" if prev else ""
+        guard = f"{prev}.unit_id IS NOT NULL AND " if prev else ""
+        head = lit(f"{col}: unknown or ambiguous {level or 'unit'} '")
+        misses.append(f"WHEN {guard}{name} IS NOT NULL AND {alias}.unit_id IS NULL "
+                      f"THEN {head} || left({name}, 60) || ''''{where}")
+        found.append(f"{alias}.unit_id")
+        prev = alias
+    return joins, [f"coalesce({', '.join(reversed(found))}) AS {prefix}_id",
+                   f"CASE {' '.join(misses)} END AS {prefix}_miss"]
+
+
+_NAME_TABLES = """
+CREATE OR REPLACE TEMP TABLE _names_by_level AS
+    SELECT p.parent, p.level, p.name, min(p.unit_id) AS unit_id
+    FROM (SELECT '' AS parent, level, name, unit_id FROM units
+          UNION ALL SELECT parent_id, level, name, unit_id FROM units WHERE parent_id IS NOT NULL) p
+    GROUP BY p.parent, p.level, p.name HAVING count(*) = 1;
+CREATE OR REPLACE TEMP TABLE _names_any AS
+    SELECT p.parent, p.is_dept, p.name, min(p.unit_id) AS unit_id
+    FROM (SELECT '' AS parent, level = 'department' AS is_dept, name, unit_id FROM units
+          UNION ALL SELECT parent_id, level = 'department', name, unit_id FROM units WHERE parent_id IS NOT NULL) p
+    GROUP BY p.parent, p.is_dept, p.name HAVING count(*) = 1;
+"""
+
+
+def parse(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str) -> None:
+    """_stage (text) -> _parsed (typed, units matched) as a temp table."""
+    m = plan.mapping
+    vocab_targets = [t for t in (*BOOLEANS, *ENUMS) if t in plan.source]
+    text_vocab = [t for t in TEXT if t in plan.source and t in m.values]
+    con.execute("CREATE OR REPLACE TEMP TABLE _vocab (target VARCHAR, src VARCHAR, ours VARCHAR)")
+    rows = _vocab_rows(m, vocab_targets + text_vocab)
+    if rows:
+        con.executemany("INSERT INTO _vocab VALUES (?, ?, ?)", rows)
+    con.execute(_NAME_TABLES)
+    params: dict[str, object] = {"tz": tz}
+    sel, joins = ["s._row"], []
+    for t in ("request_id", *TEXT, *NUMBERS, *INTEGERS, *TIMESTAMPS, *vocab_targets):
+        if t in plan.source:
+            sel.append(f"{_src(plan, t)} AS raw_{t}")
+    sel.append(f"{_src(plan, 'request_id')} AS request_id")
+
+    def with_constant(t: str, expr: str) -> str:
+        if t not in m.constants:
+            return expr
+        value = m.constants[t]
+        params[f"c_{t}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        return f"coalesce({expr}, $c_{t})"
+
+    for t in TEXT:
+        expr = _src(plan, t)
+        if t in text_vocab:
+            joins.append(f"LEFT JOIN _vocab v_{t} ON v_{t}.target = {lit(t)} AND v_{t}.src = lower({expr})")
+            expr = f"coalesce(v_{t}.ours, {expr})"
+        sel.append(f"{with_constant(t, expr)} AS {t}")
+    for t in NUMBERS:
+        sel.append(f"try_cast({_src(plan, t)} AS DOUBLE) AS {t}")
+    for t in INTEGERS:
+        sel.append(f"try_cast(try_cast({_src(plan, t)} AS DOUBLE) AS BIGINT) AS {t}")
+    for t in TIMESTAMPS:
+        expr = timestamp_sql(_src(plan, t), "$tz", m.timestamp_formats) if t in plan.source else "NULL"
+        sel.append(f"CAST({expr} AS TIMESTAMP) AS {t}")
+    for t in (*BOOLEANS, *ENUMS):
+        val = "NULL"
+        if t in plan.source:
+            joins.append(f"LEFT JOIN _vocab v_{t} ON v_{t}.target = {lit(t)} AND v_{t}.src = lower({_src(plan, t)})")
+            val = f"v_{t}.ours"
+        sel.append(f"CAST({with_constant(t, val)} AS {'BOOLEAN' if t in BOOLEANS else 'VARCHAR'}) AS {t}")
+    uj, usel = _unit_joins(m.unit, plan.unit_cols, "un", dept=False)
+    dj, dsel = _unit_joins(m.dept, plan.dept_cols, "dp", dept=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(sel + usel + dsel)} "
+                f"FROM _stage s {' '.join(joins + uj + dj)}", params)

@@ -1,0 +1,107 @@
+"""Writing an import: upsert kept rows by request_id, keep rejects, record the import.
+
+Only the columns the mapping provides are compared and written: a column the file does not
+have keeps its stored value. A row whose provided values all equal the stored ones is
+"unchanged" and is not touched.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from metrics.ingest.validate import q
+
+
+def classify(con: duckdb.DuckDBPyConnection, provided: list[str]) -> dict[str, int]:
+    """_action(request_id, action) for the kept rows; returns counts per action."""
+    changed = " OR ".join(f"k.{q(c)} IS DISTINCT FROM r.{q(c)}" for c in provided) or "false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _action AS
+        SELECT k.request_id, CASE WHEN r.request_id IS NULL THEN 'insert'
+                                  WHEN {changed} THEN 'update' ELSE 'unchanged' END AS action
+        FROM _checked k LEFT JOIN requests r ON r.request_id = k.request_id
+        WHERE len(k.reasons) = 0""")
+    counts = dict(con.execute("SELECT action, count(*) FROM _action GROUP BY action").fetchall())
+    return {a: int(counts.get(a, 0)) for a in ("insert", "update", "unchanged")}
+
+
+def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str) -> None:
+    cols = [q(c) for c in provided]
+    if provided:
+        sets = ", ".join(f"{c} = k.{c}" for c in cols)
+        con.execute(f"""UPDATE requests SET {sets}, import_id = $id
+            FROM _checked k JOIN _action a ON a.request_id = k.request_id AND a.action = 'update'
+            WHERE requests.request_id = k.request_id AND len(k.reasons) = 0""", {"id": import_id})
+    names = ", ".join(["request_id", *cols, "import_id"])
+    values = ", ".join(["k.request_id", *(f"k.{c}" for c in cols), "$id"])
+    con.execute(f"""INSERT INTO requests ({names})
+        SELECT {values} FROM _checked k JOIN _action a ON a.request_id = k.request_id AND a.action = 'insert'
+        WHERE len(k.reasons) = 0""", {"id": import_id})
+
+
+def store_rejects(con: duckdb.DuckDBPyConnection, header: list[str], import_id: str) -> int:
+    """Copy rejected rows (checked and malformed) with their original values to ``rejects``."""
+    pairs = ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}', s.{q(h)}" for h in header)
+    raw = f"CAST(json_object({pairs}) AS VARCHAR)" if header else "'{}'"
+    con.execute(f"""INSERT INTO rejects (import_id, row_number, raw, reasons)
+        SELECT $id, k._row, {raw}, array_to_string(k.reasons, '; ')
+        FROM _checked k JOIN _stage s ON s._row = k._row WHERE len(k.reasons) > 0
+        UNION ALL SELECT $id, b._row, b.raw, b.reason FROM _bad b""", {"id": import_id})
+    return con.execute("SELECT count(*) FROM rejects WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+
+
+def reason_counts(con: duckdb.DuckDBPyConnection, column: str, limit: int = 12) -> list[tuple[str, int]]:
+    """The commonest reasons (or warnings) without their quoted values, most frequent first."""
+    if column == "reasons":
+        source = ("SELECT unnest(reasons) AS r FROM _checked UNION ALL SELECT reason FROM _bad")
+    else:
+        source = "SELECT unnest(warnings) AS r FROM _checked WHERE len(reasons) = 0"
+    return con.execute(f"""SELECT regexp_replace(regexp_replace(r, '''[^'']*''', '''…''', 'g'), 'row \\d+', 'row …') AS kind,
+        count(*) AS n FROM ({source}) GROUP BY kind ORDER BY n DESC, kind LIMIT {int(limit)}""").fetchall()
+
+
+def iter_rejects(con: duckdb.DuckDBPyConnection, import_id: str) -> Iterator[tuple[int, str, str]]:
+    cur = con.cursor()
+    cur.execute("SELECT row_number, raw, reasons FROM rejects WHERE import_id = $id ORDER BY row_number",
+                {"id": import_id})
+    while batch := cur.fetchmany(10_000):
+        yield from batch
+    cur.close()
+
+
+def write_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file_name: str, out) -> int:
+    """Write the import's rejects as CSV (file, row, reasons, then the original columns) to a text stream."""
+    keys: dict[str, None] = {}
+    for _, raw, _ in iter_rejects(con, import_id):
+        try:
+            keys.update(dict.fromkeys(json.loads(raw or "{}")))
+        except ValueError:
+            keys["raw"] = None
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "row", "reasons", *keys])
+    n = 0
+    for row, raw, reasons in iter_rejects(con, import_id):
+        try:
+            obj = json.loads(raw or "{}")
+        except ValueError:
+            obj = {"raw": raw}
+        writer.writerow([file_name, row, reasons, *(_text(obj.get(k)) for k in keys)])
+        n += 1
+    return n
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def save_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file: Path, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{file.stem}.{import_id}.rejects.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:   # BOM: Excel opens Chinese correctly
+        write_rejects_csv(con, import_id, file.name, out)
+    return path
