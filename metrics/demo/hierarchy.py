@@ -167,7 +167,7 @@ def build_city(rng: np.random.Generator) -> City:
     b = _Builder(rng)
     outline = geometry.city_outline(rng, *CENTRE, *HALF_SIZE)
     b.add(names.CITY[0], names.CITY[1], "city", None, outline, names.CITY[2])
-    districts = geometry.snap(geometry.voronoi_cells(outline, _district_seeds(rng)))
+    districts = geometry.voronoi_cells(outline, _district_seeds(rng))
     pop = staff = 0
     for d, poly in enumerate(districts):
         p, st = b.district(d, poly)
