@@ -1,0 +1,80 @@
+"""The registry is complete, documented and portable: every metric has SQL, a reference and labels."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from metrics import registry
+from metrics.registry import BY_ID, METRICS
+from tests import fixtures_requests as fx
+from tests.reference import metrics_of
+
+DESIGN_IDS = (
+    "requests", "requests_per_10k", "proactive_share", "response_rate", "on_time_response_rate",
+    "response_hours_p50", "response_hours_p90", "resolution_rate", "satisfaction_rate", "on_time_close_rate",
+    "close_hours_p50", "close_hours_p90", "backlog", "overdue", "repeat_rate", "return_rate",
+    "visit_coverage", "staff_per_10k",
+)
+REFERENCE_IDS = set(metrics_of(fx.requests_frame().iloc[:0], fx.requests_frame().iloc[:0],
+                               fx.ts("2026-11-01 00:00:00"), 1, 1, 0.9))
+
+
+@pytest.fixture(scope="module")
+def fixture_con():
+    return fx.build_store(rollups=False)
+
+
+def test_every_design_metric_is_registered_once():
+    assert [m.id for m in METRICS] == list(DESIGN_IDS)
+    assert len(BY_ID) == len(METRICS)
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.id)
+def test_metric_is_documented(metric):
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", metric.id)
+    assert metric.zh and metric.en and metric.formula_zh and metric.formula_en
+    assert re.search(r"[\u4e00-\u9fff]", metric.zh + metric.formula_zh)
+    assert metric.unit in ("count", "rate", "hours", "per_10k", "score")
+    assert metric.id in REFERENCE_IDS
+    if metric.kind == "rate":
+        assert metric.denominator and metric.terms and "assessable" in metric.formula_en
+        assert metric.unit == "rate"
+    if metric.kind == "quantile":
+        assert metric.unit == "hours" and "quantile_cont" in metric.sql() and "bin" in metric.note_en
+    if metric.kind == "stock":
+        assert "period end" in metric.formula_en or "period end" in metric.note_en
+    for name, value in metric.parameters:
+        assert isinstance(value, float) and name
+
+
+@pytest.mark.parametrize("metric", [m for m in METRICS if m.kind != "per_10k"], ids=lambda m: m.id)
+def test_metric_sql_runs(metric, fixture_con):
+    con = fixture_con
+    value = con.execute(f"SELECT {metric.sql()} FROM requests r",
+                        {k: v for k, v in {"basic_credit": 0.9, "end": fx.ts("2026-11-01 00:00:00")}.items()
+                         if f"${k}" in metric.sql()}).fetchone()[0]
+    assert value is None or value >= 0
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.id)
+def test_metric_sql_is_portable(metric):
+    """DESIGN §10: no discrete quantile, no epoch of a difference, no decimal literals, no GROUP BY ALL."""
+    sql = " ".join(cond for _, cond in metric.count_columns()) + " " + (metric.duration or "")
+    if metric.kind != "per_10k":
+        sql += " " + re.sub(r", 0\.\d+\)$", ")", metric.sql())   # the quantile's fraction is not a value
+    assert not re.search(r"(?<!_)quantile\(|percentile_cont|approx_quantile|GROUP BY ALL|ORDER BY ALL", sql, re.I)
+    assert not re.search(r"epoch\([^()]*-", sql)
+    assert not re.search(r"(?<![\w.])\d+\.\d+(?![\w])", sql), "decimal literal in metric SQL"
+
+
+def test_bin_edges_and_note_agree():
+    edges = registry.HOUR_BIN_EDGES
+    assert edges[0] == pytest.approx(1 / 60)
+    assert all(b / a == pytest.approx(registry.BIN_RATIO) for a, b in zip(edges, edges[1:]))
+    assert f"{100 * (registry.BIN_RATIO - 1):.1f} %" in registry.BINNED_NOTE_EN
+
+
+def test_resolve_rejects_unknown_ids():
+    with pytest.raises(ValueError, match="bogus"):
+        registry.resolve(["requests", "bogus"])
