@@ -7,7 +7,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.assessment import score_units
@@ -28,6 +28,7 @@ def test_wilson_by_hand():
     assert hi[0] == pytest.approx(0.943318, abs=1e-6)
 
 
+@settings(deadline=None)
 @given(x=st.integers(0, 500), extra=st.integers(0, 500))
 def test_wilson_formula_and_bounds(x, extra):
     n = x + extra
@@ -121,6 +122,7 @@ def test_rank_stability_skips_insufficient():
     assert out["unit_id"].tolist() == ["S1", "S2", "S3"]
 
 
+@settings(deadline=None)
 @given(units=st.lists(unit_strategy, min_size=1, max_size=6))
 def test_rank_stability_ranks_are_permutations(units):
     scheme = load_scheme("beijing-3rates")
