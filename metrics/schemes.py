@@ -23,22 +23,13 @@ LEVELS: tuple[str, ...] = ("district", "street", "community", "grid", "departmen
 VOLUME_BASES: tuple[str, ...] = ("visited", "requests")
 WEIGHT_TOLERANCE = 1e-9
 
-# DESIGN §4 metric ids; the registry is being extended to all of them, so a scheme may name
-# any of these even before its registry entry lands (the query layer must then provide the column).
-DESIGN_METRIC_IDS: frozenset[str] = frozenset({
-    "requests", "requests_per_10k", "proactive_share", "response_rate", "on_time_response_rate",
-    "response_hours_p50", "response_hours_p90", "resolution_rate", "satisfaction_rate",
-    "on_time_close_rate", "close_hours_p50", "close_hours_p90", "backlog", "overdue",
-    "repeat_rate", "return_rate", "visit_coverage", "staff_per_10k",
-})
-
-
 class SchemeError(ValueError):
     """A scheme file that cannot be used; the message names the file and the field."""
 
 
 def known_metric_ids() -> frozenset[str]:
-    return frozenset(BY_ID) | DESIGN_METRIC_IDS
+    """Metric ids a scheme may name: the registry's (all of DESIGN §4)."""
+    return frozenset(BY_ID)
 
 
 @dataclass(frozen=True)
@@ -207,6 +198,11 @@ def _indicator(f: _Fields) -> Indicator:
     if method == "target" and target is None:
         raise f.error("target", "required when method = 'target'")
     cap = f.number("cap", 1.0, lo=1.0, hi=2.0)
+    entry = BY_ID.get(metric)
+    if entry is not None and not entry.higher_is_better:
+        raise f.error("metric", f"{metric} is lower-is-better; score it through a [[deductions]] rule instead")
+    if entry is not None and method == "direct" and entry.unit != "rate":
+        raise f.error("method", f"'direct' scores a rate × 100; {metric} is a {entry.unit}: use target/minmax/percentile")
     return Indicator(metric, f.number("weight", lo=0.0, hi=1.0, lo_open=True), method, target, cap)
 
 
