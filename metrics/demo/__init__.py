@@ -63,7 +63,7 @@ def build_demo(
         con.execute("INSERT INTO requests BY NAME SELECT * FROM demo_requests")
         for name in ("demo_units", "demo_boundaries", "demo_requests"):
             con.unregister(name)
-        report("closure and indexes", 0.9)
+        report("closure and roll-ups", 0.9)
         con.execute(
             "INSERT INTO imports (import_id, file, kind, started_at, finished_at, rows_read, rows_inserted,"
             " rows_updated, rows_unchanged, rows_rejected, warnings, note)"
