@@ -209,3 +209,13 @@ def test_unit_order_changes_nothing_and_scores_in_range(units, seed, scheme_k):
     assert a.loc[~a["insufficient"], "score"].notna().all()
     ranks = a["rank"].dropna().astype(int).tolist()
     assert sorted(ranks) == list(range(1, len(ranks) + 1))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: s.name)
+def test_empty_table(scheme):
+    empty = table_from([]).reindex(columns=table_from([{
+        "visited": 1, "requests": 1, "response_rate": 1, "resolution_rate": 1, "satisfaction_rate": 1,
+        "proactive_share": 0, "overdue": 0}]).columns)
+    scored = score_units(empty, scheme)
+    assert scored.empty and {"score", "rank", "grade", "insufficient"} <= set(scored.columns)
+    assert red_list(scored, scheme).empty and black_list(scored, scheme).empty
