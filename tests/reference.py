@@ -31,7 +31,7 @@ def subtree(units: pd.DataFrame, root: str) -> set[str]:
 
 def is_true(series: pd.Series) -> pd.Series:
     """True where the value is true; None / NA / False are not."""
-    return series.map(lambda v: v is not None and not pd.isna(v) and bool(v)).astype(bool)
+    return series.astype("boolean").fillna(False).astype(bool)
 
 
 def select(requests: pd.DataFrame, units: pd.DataFrame, scope: str | None, filters: dict | None) -> pd.DataFrame:
@@ -117,24 +117,38 @@ def reference_unit_table(
     visible = select(requests, units, scope, filters)
     in_period = visible[(visible["received_at"] >= start) & (visible["received_at"] < end)]
     before_end = visible[visible["received_at"] < end]
+    parents = dict(zip(units["unit_id"], units["parent_id"]))
     rows = units[units["level"] == level]
     if scope is not None:
         rows = rows[rows["unit_id"].isin(subtree(units, scope))]
     if filters and filters.get("unit_id"):
         rows = rows[rows["unit_id"].isin(subtree(units, filters["unit_id"]))]
-    table = {}
-    for unit in rows.itertuples(index=False):
-        if level == "department":
-            def mine(frame: pd.DataFrame) -> pd.DataFrame:
-                return frame[frame["dept_id"] == unit.unit_id]
-        else:
-            below = subtree(units, unit.unit_id)
-
-            def mine(frame: pd.DataFrame) -> pd.DataFrame:
-                return frame[frame["unit_id"].isin(below)]
-        table[unit.unit_id] = metrics_of(mine(in_period), mine(before_end), end, unit.population, unit.staff,
-                                         basic_credit)
+    if level == "department":
+        owner_in, owner_before = in_period["dept_id"], before_end["dept_id"]
+    else:
+        wanted = set(rows["unit_id"])
+        owner = {uid: _ancestor_in(uid, parents, wanted) for uid in units["unit_id"]}
+        owner_in, owner_before = in_period["unit_id"].map(owner), before_end["unit_id"].map(owner)
+    by_unit_in = dict(list(in_period.groupby(owner_in)))
+    by_unit_before = dict(list(before_end.groupby(owner_before)))
+    empty = requests.iloc[:0]
+    table = {
+        unit.unit_id: metrics_of(by_unit_in.get(unit.unit_id, empty), by_unit_before.get(unit.unit_id, empty), end,
+                                 unit.population, unit.staff, basic_credit)
+        for unit in rows.itertuples(index=False)
+    }
     return pd.DataFrame.from_dict(table, orient="index")
+
+
+def _ancestor_in(unit_id: str, parents: dict[str, object], wanted: set[str]) -> str | None:
+    """The first of unit_id and its ancestors (walking parent_id) that is in ``wanted``."""
+    seen = 0
+    current: object = unit_id
+    while isinstance(current, str) and seen < 20:
+        if current in wanted:
+            return current
+        current, seen = parents.get(current), seen + 1
+    return None
 
 
 def reference_totals(
