@@ -193,6 +193,7 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
     results = []
     with write_snapshot(db, label="import") as con:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET enable_progress_bar = false")
         for path in files:
             path = Path(path)
             step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None

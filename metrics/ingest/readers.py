@@ -87,7 +87,11 @@ def detect_encoding(path: Path) -> str:
         for pos in (size // 2, max(size - SAMPLE_BYTES, 0)):
             if pos > SAMPLE_BYTES:
                 f.seek(pos)
-                samples.append(f.read(SAMPLE_BYTES)[4:])
+                chunk = f.read(SAMPLE_BYTES)
+                skip = 0
+                while skip < min(4, len(chunk)) and chunk[skip] & 0xC0 == 0x80:
+                    skip += 1   # started inside a UTF-8 character
+                samples.append(chunk[skip:])
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -17,6 +17,8 @@ BUILTIN_FORMATS: tuple[str, ...] = (
     "%m-%d-%Y %I:%M:%S %p", "%m-%d-%Y %I:%M %p", "%m-%d-%Y %H:%M:%S", "%m-%d-%Y %H:%M", "%m-%d-%Y",
     "%Y%m%d%H%M%S", "%Y%m%d",
 )
+# The common shapes, tried on the raw text first (cheap) before the normalising path.
+FAST_FORMATS: tuple[str, ...] = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
 EXCEL_MAX = 2_958_465   # 9999-12-31 as an Excel serial day number
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -40,15 +42,16 @@ def timestamp_sql(column: str, tz_param: str = "$tz", formats: tuple[str, ...] =
     """A SQL expression: the text column as a local TIMESTAMP in the zone bound to tz_param, or NULL."""
     s = f"trim({column})"
     user = f"try_strptime({s}, {_sql_list(formats)}), " if formats else ""
-    return f"""date_trunc('second', CASE
+    fast = _sql_list(FAST_FORMATS)
+    return f"""date_trunc('second', coalesce({user}try_strptime({s}, {fast}), CASE
     WHEN {s} IS NULL OR {s} = '' THEN NULL
     WHEN regexp_full_match({s}, '\\d{{1,7}}(\\.\\d+)?')
          AND try_cast({s} AS DOUBLE) BETWEEN 1 AND {EXCEL_MAX}
         THEN TIMESTAMP '1899-12-30' + to_seconds(CAST(round(CAST({s} AS DOUBLE) * 86400) AS BIGINT))
     WHEN regexp_matches({s}, '\\d[T ]\\d.*(Z|[+-]\\d\\d:?\\d\\d)$')
         THEN timezone({tz_param}, try_cast(replace({s}, ' +', '+') AS TIMESTAMPTZ))
-    ELSE coalesce({user}try_strptime({_normalised(s)}, {_sql_list(BUILTIN_FORMATS)}))
-END)"""
+    ELSE try_strptime({_normalised(s)}, {_sql_list(BUILTIN_FORMATS)})
+END))"""
 
 
 def parse_timestamps(

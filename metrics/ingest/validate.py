@@ -179,5 +179,6 @@ def parse(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str) -> None:
         sel.append(f"CAST({with_constant(t, val)} AS {'BOOLEAN' if t in BOOLEANS else 'VARCHAR'}) AS {t}")
     uj, usel = _unit_joins(m.unit, plan.unit_cols, "un", dept=False)
     dj, dsel = _unit_joins(m.dept, plan.dept_cols, "dp", dept=True)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(sel + usel + dsel)} "
-                f"FROM _stage s {' '.join(joins + uj + dj)}", params)
+    sql = (f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(sel + usel + dsel)} "
+           f"FROM _stage s {' '.join(joins + uj + dj)}")
+    con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})

@@ -1,0 +1,185 @@
+"""Importing every format and encoding: reconciliation, reasons on bad rows, upsert, the CLI."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from metrics.ingest import ImportOptions, import_files
+from metrics.ingest.fixtures import build_tiny_store
+
+ROOT = Path(__file__).resolve().parent.parent
+HOTLINE = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",
+           "首次联系时间", "办结时间", "办理状态", "是否联系", "是否解决", "是否满意", "回访时间", "经度", "纬度"]
+GOOD = [
+    ["H1", "2026/11/02 13:05", "12345热线", "噪音扰民", "楼上装修", "东城区", "和平街道", "幸福社区", "城管委",
+     "2026/11/02 14:00", "2026/11/03 10:00", "已办结", "是", "是", "满意", "2026/11/04 09:00", "", ""],
+    ["H2", "2026年11月02日 13时05分", "APP", "物业管理", "电梯坏了", "西城区", "和平街道", "光明社区", "住建委",
+     "", "", "办理中", "", "", "", "", "", ""],
+    ["H3", "2026-11-02 13:05:00", "微信", "环境卫生", "垃圾", "", "", "", "", "", "", "办理中", "", "", "", "",
+     "116.33", "39.83"],
+    ["H4", "46328.5", "12345热线", "供暖", "不热", "东城区", "建设街道", "", "住建委", "", "", "已办结", "否", "否",
+     "不满意", "2026/11/04 09:00", "", ""],
+]
+BAD = [   # (row, the field its reason must name)
+    (["H3", "2026-11-02 13:05:00", "APP", "", "dup", "", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "request_id"),
+    (["", "2026-11-02", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "request_id"),
+    (["B1", "not a time", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "received_at"),
+    (["B2", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "2026-11-01", "已办结", "", "", "", "", "", ""], "closed_at"),
+    (["B3", "2099-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "in the future"),
+    (["B4", "2026-11-05 10:00", "APP", "", "", "火星区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "unit"),
+    (["B5", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "10", "10"], "outside every grid"),
+    (["B6", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "处理中", "", "", "", "", "", ""], "status"),
+    (["B7", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "也许", "", "", "", "", ""], "contacted"),
+    (["B8", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "abc", "39.9"], "lon"),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return build_tiny_store(tmp_path / "store.duckdb")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def reconciles(r) -> bool:
+    return r.error is None and r.read == r.inserted + r.updated + r.unchanged + r.rejected
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "hotline.csv", HOTLINE, GOOD + [row for row, _ in BAD], encoding)
+    [r] = import_files(store, [path], ImportOptions(rejects_dir=tmp_path / "rejects"))
+    assert r.mapping == "hotline-zh" and reconciles(r)
+    assert (r.read, r.inserted, r.rejected) == (len(GOOD) + len(BAD), len(GOOD), len(BAD))
+    rows = dict((k, (u, d, s, v, sat)) for k, u, d, s, v, sat in query(
+        store, "SELECT request_id, unit_id, dept_id, status, visited, satisfaction FROM requests"))
+    assert rows["H1"] == ("D0S0C0", "DEPT0", "closed", True, "satisfied")
+    assert rows["H2"][0] == "D1S0C1", "street names repeat across districts: matched within the district"
+    assert rows["H3"][0] == "D0S0C0G0", "no names, coordinates: placed into a grid"
+    assert rows["H4"][0] == "D0S1" and rows["H4"][3:] == (True, "unsatisfied")
+    assert query(store, "SELECT received_at FROM requests WHERE request_id = 'H4'")[0][0].isoformat() == "2026-11-02T12:00:00"
+    reasons = dict(query(store, "SELECT row_number, reasons FROM rejects"))
+    for n, (_, field) in enumerate(BAD, start=len(GOOD) + 2):   # header is row 1
+        assert field in reasons[n], (n, reasons[n])
+    with open(r.rejects_csv, encoding="utf-8-sig") as f:
+        out = list(csv.DictReader(f))
+    assert len(out) == len(BAD) and out[0]["file"] == "hotline.csv" and out[0]["诉求内容"] == "dup"
+
+
+def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", HOTLINE, GOOD)
+    import_files(store, [path])
+    before = query(store, "SELECT * FROM requests ORDER BY request_id")
+    [again] = import_files(store, [path])
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(GOOD))
+    assert query(store, "SELECT * FROM requests ORDER BY request_id") == before
+    newer = [list(r) for r in GOOD]
+    newer[1][10], newer[1][11] = "2026/11/05 09:00", "已办结"   # H2 closed later
+    [r] = import_files(store, [write_csv(tmp_path / "b.csv", HOTLINE, newer)])
+    assert (r.inserted, r.updated, r.unchanged, r.rejected) == (0, 1, len(GOOD) - 1, 0)
+    assert query(store, "SELECT status, closed_at IS NOT NULL FROM requests WHERE request_id = 'H2'") == [("closed", True)]
+    counts = query(store, "SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected FROM imports ORDER BY started_at")
+    assert counts == [(4, 4, 0, 0, 0), (4, 0, 0, 4, 0), (4, 0, 1, 3, 0)]
+
+
+def test_xlsx_parquet_jsonl_same_result(store: Path, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工单"
+    ws.append(HOTLINE)
+    for row in GOOD:
+        ws.append(row)
+    wb.save(tmp_path / "a.xlsx")
+    table = pa.table({h: [r[i] or None for r in GOOD] for i, h in enumerate(HOTLINE)})
+    pq.write_table(table, tmp_path / "a.parquet")
+    with open(tmp_path / "a.jsonl", "w", encoding="utf-8") as f:
+        for r in GOOD:
+            f.write(json.dumps(dict(zip(HOTLINE, r)), ensure_ascii=False) + "\n")
+        f.write("this is not json\n")
+    results = {}
+    for name in ("a.xlsx", "a.parquet", "a.jsonl"):
+        db = build_tiny_store(tmp_path / f"{name}.duckdb")
+        [r] = import_files(db, [tmp_path / name], ImportOptions(sheet="工单" if name.endswith("xlsx") else None))
+        assert reconciles(r) and r.inserted == len(GOOD), (name, r)
+        results[name] = query(db, "SELECT request_id, received_at, unit_id, status FROM requests ORDER BY 1")
+    assert results["a.xlsx"] == results["a.parquet"] == results["a.jsonl"]
+    assert "not a JSON object" in query(tmp_path / "a.jsonl.duckdb", "SELECT reasons FROM rejects")[0][0]
+
+
+def test_open311_utc_converted_to_local(store: Path, tmp_path: Path) -> None:
+    requests = [
+        {"service_request_id": "638344", "status": "closed", "service_name": "Sidewalk and Curb Issues",
+         "service_code": "006", "description": None, "agency_responsible": "城管委",
+         "requested_datetime": "2026-11-02T05:05:00Z", "updated_datetime": "2026-11-03T01:00:00Z",
+         "address": "x", "lat": 39.83, "long": 116.33},
+        {"service_request_id": "638345", "status": "open", "service_name": "Potholes",
+         "requested_datetime": "2026-11-02T13:05:00+08:00", "lat": 39.93, "long": 116.43},
+        {"service_request_id": "638346", "status": "pending", "requested_datetime": "2026-11-02T13:05:00+08:00",
+         "lat": 39.93, "long": 116.43},
+    ]
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps(requests), encoding="utf-8")
+    [r] = import_files(store, [path])
+    assert r.fmt == "open311" and reconciles(r) and (r.inserted, r.rejected) == (2, 1)
+    got = query(store, "SELECT request_id, strftime(received_at, '%Y-%m-%d %H:%M'), strftime(closed_at, '%Y-%m-%d %H:%M'), dept_id, unit_id "
+                       "FROM requests ORDER BY 1")
+    assert got == [("638344", "2026-11-02 13:05", "2026-11-03 09:00", "DEPT0", "D0S0C0G0"),
+                   ("638345", "2026-11-02 13:05", None, None, "D1S1C0G0")]
+    assert "status" in query(store, "SELECT reasons FROM rejects")[0][0]
+
+
+def test_nyc311_csv_and_gcj02(store: Path, tmp_path: Path) -> None:
+    header = ["Unique Key", "Created Date", "Closed Date", "Agency", "Complaint Type", "Descriptor",
+              "Incident Address", "Borough", "Latitude", "Longitude", "Status", "Open Data Channel Type",
+              "Resolution Action Updated Date"]
+    # GCJ-02 coordinates of a point inside grid D0S0C0G0 (WGS-84 116.325, 39.825)
+    import coordTransform
+    glon, glat = coordTransform.wgs84_to_gcj02(116.325, 39.825)
+    rows = [["59893601", "11/02/2026 01:05:00 PM", "11/03/2026 09:00:00 AM", "城管委", "Noise - Residential",
+             "Loud Music/Party", "1 MAIN ST", "", f"{glat}", f"{glon}", "Closed", "PHONE", "11/03/2026 09:00:00 AM"],
+            ["59893602", "11/02/2026 01:05:00 PM", "", "NYPD", "Illegal Parking", "", "", "", "", "",
+             "In Progress", "ONLINE", ""]]
+    path = write_csv(tmp_path / "nyc.csv", header, rows)
+    [r] = import_files(store, [path], ImportOptions(crs="gcj02"))
+    assert r.mapping == "nyc311" and reconciles(r) and (r.inserted, r.rejected) == (1, 1)
+    [(unit, lat, lon, received)] = query(store, "SELECT unit_id, lat, lon, strftime(received_at, '%Y-%m-%d %H:%M') FROM requests")
+    assert unit == "D0S0C0G0" and abs(lat - 39.825) < 1e-4 and abs(lon - 116.325) < 1e-4
+    assert received == "2026-11-02 13:05"
+    assert "no usable coordinates" in query(store, "SELECT reasons FROM rejects")[0][0]
+
+
+def test_cli_prints_counts_and_exit_codes(store: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", HOTLINE, GOOD + [BAD[2][0]])
+    cmd = [sys.executable, "-m", "metrics", "import", str(path), "--db", str(store), "--rejects", str(tmp_path)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "read 5  inserted 4  updated 0  unchanged 0  rejected 1" in out.stdout
+    assert "rows/s" in out.stdout and list(tmp_path.glob("a.*.rejects.csv"))
+    bad = write_csv(tmp_path / "bad.csv", HOTLINE, [BAD[1][0], BAD[2][0]])
+    assert subprocess.run([*cmd[:4], str(bad), *cmd[5:]], cwd=ROOT, capture_output=True).returncode == 1
+    missing = subprocess.run([*cmd[:4], str(tmp_path / "nope.csv"), *cmd[5:]], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode == 1 and "cannot be read" in missing.stdout
+    assert query(store, "SELECT count(*) FROM requests") == [(4,)]
