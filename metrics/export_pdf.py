@@ -281,7 +281,7 @@ def _charts(pdf: _Doc, book: ScorecardBook, card: UnitCard, y: float, lang: str)
                      None if line.city_value is None else line.city_value / scale,
                      fmt_value(unit, line.value), fmt_value(unit, line.city_value)))
     bottom = paired_bars(pdf, LEFT, y + 12, half, rows)
-    labels = [p.label[2:] if len(p.label) == 7 else p.label for p in card.trend]
+    labels = [p.label[-5:] if p.label[-5:-2].isdigit() else p.label for p in card.trend]
     trend_lines(pdf, LEFT + half + 6, y + 10, half, 46, labels,
                 [p.score for p in card.trend], [p.city_score for p in card.trend])
     return max(bottom, y + 57)

@@ -136,7 +136,10 @@ def fmt_num(value: object, digits: int = 2, signed: bool = False, dash: str = "�
     """A number for print: fixed digits, '—' when missing."""
     if value is None or (isinstance(value, float) and value != value):
         return dash
-    return f"{float(value):{'+' if signed else ''}.{digits}f}"
+    number = float(value)
+    if abs(number) < 0.5 * 10 ** -digits:
+        number = 0.0
+    return f"{number:{'+' if signed else ''}.{digits}f}"
 
 
 def fmt_value(unit: str, value: object, dash: str = "—") -> str:

@@ -1,0 +1,73 @@
+"""The export log: who exported what, when — an append-only JSON-lines file beside the store.
+
+The store is published as read-only snapshots (metrics/store.py), and a new snapshot replaces
+the file, so the log is not kept inside DuckDB: it lives at ``<db>.exports.jsonl`` (override
+with ``$GRIDSCORE_EXPORT_LOG``), survives imports and rollbacks, and is read by the page.
+One JSON object a line, appended under an exclusive lock with a single write.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import getpass
+import hashlib
+import json
+import os
+from pathlib import Path
+
+ENV = "GRIDSCORE_EXPORT_LOG"
+
+
+def log_path(db: Path | str) -> Path:
+    return Path(os.environ.get(ENV) or f"{db}.exports.jsonl")
+
+
+def current_user() -> str:
+    """Who runs a command-line export: $GRIDSCORE_USER, else the login name."""
+    try:
+        return os.environ.get("GRIDSCORE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def file_entry(name: str, data: bytes | None = None, path: Path | None = None) -> dict[str, object]:
+    """A file as logged: name, path (if written to disk), size and sha256."""
+    if data is None and path is not None:
+        data = path.read_bytes()
+    data = data or b""
+    return {"name": name, "path": str(path) if path else None, "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def record(log: Path, *, who: str, via: str, scheme: str, version: str, period: str, level: str,
+           fmt: str, units: list[str] | None, files: list[dict[str, object]]) -> dict[str, object]:
+    """Append one export to the log and return the entry."""
+    entry = {
+        "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "who": who, "via": via,
+        "scheme": scheme, "version": version, "period": period, "level": level, "format": fmt,
+        "units": units, "files": files,
+    }
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    return entry
+
+
+def read_log(log: Path, limit: int = 200) -> list[dict[str, object]]:
+    """The newest ``limit`` entries, newest first; unreadable lines are skipped."""
+    if not log.exists():
+        return []
+    entries = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries[::-1][:limit]
