@@ -6,7 +6,9 @@ district first, two communities per street, two grids per community; two departm
 """
 from __future__ import annotations
 
+import csv
 import json
+import random
 from pathlib import Path
 
 from metrics.store import after_write, write_snapshot
@@ -57,3 +59,29 @@ def build_tiny_store(path: Path) -> Path:
                             [c["grid"], json.dumps(grid_polygon(i, j)), c["center"][1], c["center"][0]])
         after_write(con)
     return path
+
+
+HEADER = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",
+          "首次联系时间", "办结时间", "办理状态", "是否联系", "是否解决", "是否满意", "回访时间", "经度", "纬度"]
+CATEGORIES = ["物业管理", "噪音扰民", "环境卫生", "市政设施", "交通出行", "供暖", "其他"]
+
+
+def write_hotline_csv(path: Path, rows: int, encoding: str, seed: int = 1) -> None:
+    """A hotline-zh CSV of rows plausible requests in the tiny city (some by name, some by coordinates)."""
+    rng = random.Random(seed)
+    cells = [cell(i, j) for i in range(4) for j in range(4)]
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for n in range(rows):
+            c = rng.choice(cells)
+            day, minute = rng.randrange(1, 28), rng.randrange(24 * 60)
+            received = f"2026-0{rng.randrange(1, 10)}-{day:02d} {minute // 60:02d}:{minute % 60:02d}:00"
+            closed = rng.random() < 0.8
+            names = c["names"] if rng.random() < 0.7 else ("", "", "")
+            lon = f"{c['center'][0] + rng.uniform(-0.02, 0.02):.6f}" if not names[0] or rng.random() < 0.5 else ""
+            lat = f"{c['center'][1] + rng.uniform(-0.02, 0.02):.6f}" if lon else ""
+            w.writerow([f"W{n:09d}", received, "12345热线", rng.choice(CATEGORIES), "市民反映问题，请尽快处理。" * 2,
+                        *names, "城管委", received, received if closed else "", "已办结" if closed else "办理中",
+                        "是" if closed else "", "是" if closed else "", "满意" if closed else "",
+                        received if closed else "", lon, lat])
