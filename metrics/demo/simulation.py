@@ -111,7 +111,8 @@ def simulate(rng: np.random.Generator, city: City, n: int, window: timeline.Wind
 
     respond_limit = np.where(urgent, 2.0, 24.0)
     limit_h = np.where(urgent, np.maximum(limit_days * 12, 12), limit_days * 24)
-    resp_h = rng.lognormal(np.log(np.where(urgent, 0.7, 4.5)), 1.0, n) * np.exp(-0.35 * effect)
+    resp_h = (rng.lognormal(np.log(np.where(urgent, 0.7, 4.0)), 1.0, n) * np.exp(-0.35 * effect)
+              * (1 + 0.3 * difficulty))
     resp_h = np.where(proactive, rng.uniform(0.02, 0.5, n), resp_h)
     close_h = (rng.lognormal(np.log(0.3 * limit_h), 0.85, n) * np.exp(-0.3 * effect) * (1 + 0.4 * difficulty))
     stuck = rng.random(n) < 0.004
