@@ -1,7 +1,8 @@
 """The query layer: unit tables, totals and time series for any registry metric (DESIGN §4, §7).
 
 Every function takes a :class:`~metrics.access.Viewer`; requests outside its scope are never
-read. Counts come from the additive roll-up (``rollup_daily``) when it is current and from the
+read. Counts come from the additive roll-up (``rollup_daily``) when it is current and much
+smaller than the requests (``source="auto"``; force with ``source="rollup"``) and from the
 detail rows otherwise — the results are identical (tests/test_queries.py checks it); percentiles
 are exact unless ``binned=True``; stocks (backlog, overdue) come from the detail rows.
 """
@@ -21,7 +22,7 @@ from metrics.filters import Filters
 from metrics.periods import Period, previous, same_period_last_year
 from metrics.queries_build import Grouping, build_aggregate_sql, level_grouping, with_clause
 from metrics.registry import BY_ID, DEFAULT_PARAMS, HOUR_BIN_EDGES, Metric, resolve
-from metrics.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_ready
+from metrics.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_preferred, rollup_ready
 from metrics.store import read_sql
 
 LEVELS = ("city", "district", "street", "community", "grid", "department")
@@ -48,10 +49,11 @@ def base_params(viewer: Viewer, period: Period, filters: Filters, basic_credit: 
 def _use_rollup(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     if source == "detail":
         return False
-    ready = rollup_ready(con)
-    if source == "rollup" and not ready:
-        raise RuntimeError("roll-up tables are missing or stale: run metrics.rollup.refresh_rollups")
-    return ready  # periods are whole days, so any period can be read from the daily roll-up
+    if source == "rollup":
+        if not rollup_ready(con):
+            raise RuntimeError("roll-up tables are missing or stale: run metrics.rollup.refresh_rollups")
+        return True
+    return rollup_preferred(con)  # periods are whole days, so any period can be read from the daily roll-up
 
 
 def _aggregate(
@@ -61,7 +63,9 @@ def _aggregate(
 ) -> pd.DataFrame:
     filters = filters or Filters()
     metrics = resolve(metric_ids)
-    use_rollup = _use_rollup(con, source) or (binned and _use_rollup(con, "rollup"))
+    if binned and not rollup_ready(con):
+        raise RuntimeError("binned percentiles need the roll-up tables: run metrics.rollup.refresh_rollups")
+    use_rollup = _use_rollup(con, source)
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=use_rollup, quantiles=not binned)
     params = {**base_params(viewer, period, filters, basic_credit), **(extra or {})}
     frame = run(con, sql, params)

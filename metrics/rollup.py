@@ -22,6 +22,7 @@ HISTOGRAMS: dict[str, str] = {
     "response": BY_ID["response_hours_p50"].duration,
     "close": BY_ID["close_hours_p50"].duration,
 }
+MIN_COMPRESSION = 3
 QUANTILE_HISTOGRAM: dict[str, str] = {
     "response_hours_p50": "response", "response_hours_p90": "response",
     "close_hours_p50": "close", "close_hours_p90": "close",
@@ -52,6 +53,9 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT OR REPLACE INTO gridscore_meta SELECT 'rollup_requests', CAST(count(*) AS TEXT) FROM requests"
     )
+    con.execute(
+        "INSERT OR REPLACE INTO gridscore_meta SELECT 'rollup_rows', CAST(count(*) AS TEXT) FROM rollup_daily"
+    )
 
 
 def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
@@ -64,6 +68,19 @@ def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
     stamp = con.execute("SELECT value FROM gridscore_meta WHERE key = 'rollup_requests'").fetchone()
     total = con.execute("SELECT count(*) FROM requests").fetchone()[0]
     return stamp is not None and stamp[0] == str(total)
+
+
+def rollup_preferred(con: duckdb.DuckDBPyConnection) -> bool:
+    """Ready, and at least ``MIN_COMPRESSION`` times smaller than requests: only then is it faster to read.
+
+    Sparse data (e.g. 1M requests over 2,700 grids × 730 days) gives about one roll-up row per
+    request, and the detail query is then as fast (bench/bench_scores_queries.py).
+    """
+    if not rollup_ready(con):
+        return False
+    rows = con.execute("SELECT value FROM gridscore_meta WHERE key = 'rollup_rows'").fetchone()
+    total = con.execute("SELECT count(*) FROM requests").fetchone()[0]
+    return rows is not None and int(rows[0]) * MIN_COMPRESSION <= total
 
 
 def bin_bounds() -> tuple[np.ndarray, np.ndarray]:

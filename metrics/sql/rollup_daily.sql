@@ -4,3 +4,4 @@ CREATE OR REPLACE TABLE rollup_daily AS
 SELECT {keys}, {day} AS day, {counts}
 FROM requests r
 GROUP BY {keys}, {day}
+ORDER BY day   -- stored in day order, so a period reads only its own row groups
