@@ -28,7 +28,7 @@ def _scratch_with_units(db: Path | None) -> duckdb.DuckDBPyConnection:
         src = open_read(db)
         try:
             for table in ("units", "unit_ancestors", "boundaries"):
-                frame = src.sql(f"SELECT * FROM {table}").to_arrow_table()
+                frame = src.execute(f"SELECT * FROM {table}").fetchdf()
                 con.register("_src", frame)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _src")
                 con.unregister("_src")
