@@ -14,8 +14,11 @@ st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_i
 def _language_switch() -> None:
     current = lang()
     labels = {"zh": "中文", "en": "English"}
+    if st.session_state.get("_lang_seen") != current:  # the URL changed the language: the switch follows
+        st.session_state["lang_switch"] = current
+        st.session_state["_lang_seen"] = current
     chosen = st.sidebar.segmented_control(
-        tr("lang.label"), LANGS, default=current, format_func=labels.get, key="lang_switch",
+        tr("lang.label"), LANGS, format_func=labels.get, key="lang_switch",
     )
     if chosen and chosen != current:
         st.session_state["lang"] = chosen

@@ -102,8 +102,8 @@ def feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def view_state(boundaries: pd.DataFrame) -> dict[str, float]:
-    """Centre and zoom that fit the polygons (from their centroids' spread)."""
+def view_state(boundaries: pd.DataFrame, width_px: int = 900, height_px: int = 480) -> dict[str, float]:
+    """Centre and zoom that fit the polygons' bounding box into about width_px × height_px."""
     if boundaries.empty:
         return {"latitude": 39.9, "longitude": 116.4, "zoom": 9}
     bounds = [_bbox(json.loads(g)) for g in boundaries["geometry"]]
@@ -111,8 +111,10 @@ def view_state(boundaries: pd.DataFrame) -> dict[str, float]:
     south = min(b[1] for b in bounds)
     east = max(b[2] for b in bounds)
     north = max(b[3] for b in bounds)
-    span = max(east - west, (north - south) * 1.3, 1e-4)
-    zoom = max(3.0, min(16.0, math.log2(360 / span) - 0.6))
+    lat_stretch = 1 / max(math.cos(math.radians((south + north) / 2)), 0.2)  # Web Mercator
+    zoom_x = math.log2(360 * width_px / (512 * max(east - west, 1e-4)))
+    zoom_y = math.log2(360 * height_px / (512 * max((north - south) * lat_stretch, 1e-4)))
+    zoom = max(3.0, min(16.0, min(zoom_x, zoom_y)))
     return {"latitude": (south + north) / 2, "longitude": (west + east) / 2, "zoom": round(zoom, 2)}
 
 

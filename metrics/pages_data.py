@@ -26,6 +26,15 @@ def unit_level(con: duckdb.DuckDBPyConnection, unit_id: str | None) -> str:
     return row[0] if row else "city"
 
 
+def parent_of(con: duckdb.DuckDBPyConnection, unit_id: str) -> str | None:
+    """The unit's parent, or None at the top below the city (and for departments)."""
+    row = con.execute(
+        "SELECT p.unit_id, p.level FROM units u JOIN units p ON p.unit_id = u.parent_id WHERE u.unit_id = $u",
+        {"u": unit_id},
+    ).fetchone()
+    return None if row is None or row[1] == "city" else row[0]
+
+
 def scope_scored(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
     scheme_name: str = DEFAULT_SCHEME,
@@ -82,36 +91,6 @@ def trend(
     return queries.time_series(con, viewer, metric_ids, trailing_months(period, months), grain, filters=filters)
 
 
-_CATEGORY_SQL = """
-SELECT r.category,
-       sum(CASE WHEN r.received_at >= $start THEN 1 ELSE 0 END) AS requests,
-       sum(CASE WHEN r.received_at < $start THEN 1 ELSE 0 END) AS previous
-FROM requests r
-WHERE r.received_at >= $prev_start AND r.received_at < $end AND r.category IS NOT NULL
-  AND {scope} AND {filters}
-GROUP BY r.category
-"""
-
-
-def category_hot(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, n: int = 10,
-) -> pd.DataFrame:
-    """Top categories by requests in the period with the previous period's count and the relative change."""
-    from metrics.access import SCOPE_PREDICATE
-
-    before = previous(period)
-    if before.end != period.start:  # custom ranges: the same length right before
-        before = custom(period.start - (period.end - period.start), period.start - dt.timedelta(days=1))
-    sql = _CATEGORY_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
-    params = {**period.params(), "prev_start": dt.datetime.combine(before.start, dt.time()),
-              **viewer.scope_params(), **filters.params()}
-    frame = con.execute(sql, params).df()
-    frame = frame[frame["requests"] > 0].sort_values(["requests", "category"], ascending=[False, True]).head(n)
-    prev = frame["previous"].astype(float)
-    frame["change"] = (frame["requests"] - prev) / prev.where(prev > 0)
-    return frame.reset_index(drop=True)
-
-
 def alert_list(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
     as_of: dt.datetime, scheme_name: str = DEFAULT_SCHEME,
@@ -133,9 +112,10 @@ def alert_list(
 
 
 FUNCTIONS = {
+    "unit_level": unit_level,
+    "parent_of": parent_of,
     "scope_scored": scope_scored,
     "scored_units": scored_units,
     "trend": trend,
-    "category_hot": category_hot,
     "alert_list": alert_list,
 }

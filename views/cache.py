@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from metrics import alerts, pages_data, queries
+from metrics import alerts, pages_data, pages_detail, pages_map, queries, queries_detail
 from views.state import cursor, store_version
 
 FUNCTIONS: dict[str, Callable] = {
@@ -19,7 +19,13 @@ FUNCTIONS: dict[str, Callable] = {
     "time_series": queries.time_series,
     "compare_periods": queries.compare_periods,
     "weekly_counts": alerts.weekly_counts,
+    "duration_histogram": queries_detail.duration_histogram,
+    "category_top": queries_detail.category_top,
+    "hour_weekday": queries_detail.hour_weekday,
+    "drill_rows": queries_detail.drill_rows,
+    **pages_detail.FUNCTIONS,
     **pages_data.FUNCTIONS,
+    **pages_map.FUNCTIONS,
 }
 
 

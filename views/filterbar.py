@@ -65,6 +65,14 @@ def unit_name(cat: pd.DataFrame, unit_id: str | None) -> str:
     return row.iloc[0]["name" if lang() == "zh" else "name_en"]
 
 
+def _page_id() -> str:
+    """Which page is running (widgets of the same key on another page are other widgets)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "page_script_hash", "") if ctx else ""
+
+
 def _url_state() -> dict[str, str]:
     """Filter keys from the URL; when the URL has none (a page switch), the session's last ones."""
     from_url = {k: st.query_params.get(k) for k in FILTER_KEYS if st.query_params.get(k)}
@@ -92,7 +100,8 @@ def _set(key: str, value: str | None) -> None:
 def _synced(key: str, url_value: object) -> str:
     """The widget key, pre-filled from the URL whenever the URL changed since the widget last wrote it."""
     widget = f"fb_{key}"
-    if st.session_state.get(f"_fb_url_{key}") != url_value or widget not in st.session_state:
+    fresh = st.session_state.get("_fb_fresh", False)  # another page's widgets: their state does not carry over
+    if fresh or st.session_state.get(f"_fb_url_{key}") != url_value or widget not in st.session_state:
         st.session_state[widget] = url_value
         st.session_state[f"_fb_url_{key}"] = url_value
     return widget
@@ -122,6 +131,8 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
     else:
         options = periods_between(first.date(), last.date(), chosen_kind)
         labels = [p.label for p in options]
+        if current.kind == chosen_kind and current.label not in labels:
+            labels.append(current.label)  # a linked period outside the data: kept, the page says "no data"
         value = current.label if current.label in labels else labels[0]
         if chosen_kind != kind:
             value = labels[0] if chosen_kind != "month" else default_period(first, last).label
@@ -201,6 +212,12 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
     return tuple(picked)
 
 
+def drill_to(unit_id: str | None, level: str) -> None:
+    """Point the filter bar at a unit and level (map clicks, "up one level"); the caller reruns."""
+    _set("unit", unit_id)
+    _set("level", level)
+
+
 def render() -> tuple[object, View]:
     """Draw the filter bar in the sidebar and the "data as of" line; return (cursor, view).
 
@@ -208,6 +225,9 @@ def render() -> tuple[object, View]:
     """
     con = cursor()
     version = store_version()
+    page = _page_id()
+    st.session_state["_fb_fresh"] = st.session_state.get("_fb_page") != page
+    st.session_state["_fb_page"] = page
     (bounds, options) = _range_and_options(con, version)
     if bounds is None:
         st.info(tr("store.empty"))

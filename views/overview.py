@@ -117,7 +117,7 @@ for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"
                      column_config=config, width="stretch")
 
 st.markdown(f"#### {tr('overview.categories')}")
-hot = fetch("category_hot", me, view.period, view.filters, 10)
+hot = fetch("category_top", me, view.period, 10, view.filters)
 if hot.empty:
     ui.no_data()
 else:

@@ -40,6 +40,12 @@ def store_version() -> DataVersion:
     return data_version(default_path())
 
 
+def connection() -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection of the current snapshot; take ``.cursor()`` in other threads."""
+    path = default_path()
+    return _connection(str(path), data_version(path))
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
     path = default_path()

@@ -1,0 +1,146 @@
+"""网格地图 Grid map (/map): the chosen level's polygons coloured by any metric, H3 hexagon density,
+request points inside one community; clicking a polygon drills down one level.
+
+Renders with no internet: no basemap (map_style=None); an intranet XYZ tile URL may be set in
+GRIDSCORE_TILE_URL and is then drawn as a raster basemap.
+"""
+from __future__ import annotations
+
+import os
+
+import pydeck as pdk
+import streamlit as st
+
+from metrics import geo
+from metrics.i18n import fmt_count, fmt_rate
+from metrics.pages_common import child_level
+from metrics.registry import BY_ID, METRICS
+from views import filterbar, ui
+from views.cache import fetch
+from views.state import lang, tr, viewer
+
+LAYERS = ("units", "hex", "points")
+TIP_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
+MAP_HEIGHT = 560
+
+st.title(tr("nav.map"))
+con, view = filterbar.render()
+me, language = viewer(), lang()
+
+metric_ids = [m.id for m in METRICS]
+metric = st.query_params.get("metric") if st.query_params.get("metric") in metric_ids else "satisfaction_rate"
+unit_level = None
+if view.filters.unit_id:
+    unit_level = fetch("unit_level", view.filters.unit_id)
+layer_options = list(LAYERS) if unit_level in ("community", "grid") else list(LAYERS[:2])
+layer = st.query_params.get("layer") if st.query_params.get("layer") in layer_options else "units"
+
+controls = st.columns([2, 2, 1, 2])
+picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
+                                      format_func=ui.metric_label)
+picked_layer = controls[1].segmented_control(tr("map.layer"), layer_options, default=layer,
+                                             format_func=lambda k: tr(f"map.layer.{k}"), required=True) or layer
+resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res", "8")).isdigit() else 8
+resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
+picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
+                                   disabled=picked_layer != "hex")
+for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("layer", picked_layer, "units"),
+                            ("res", str(picked_res), "8")):
+    if value != default:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+with controls[3]:
+    if view.filters.unit_id:
+        parent = fetch("parent_of", view.filters.unit_id)
+        if st.button(tr("map.up"), icon=":material/arrow_upward:"):
+            filterbar.drill_to(parent, unit_level if unit_level not in (None, "department") else view.level)
+            st.rerun()
+
+table, bounds, totals = fetch("level_map", me, view.level, view.period, view.filters, tuple(dict.fromkeys(
+    (picked_metric, *TIP_METRICS))))
+m = BY_ID[picked_metric]
+name_col = "unit_name" if language == "zh" else "name_en"
+
+
+def tooltip_lines(row) -> dict[str, str]:
+    value = row.get(picked_metric)
+    lines = [f"<b>{row.get(name_col) or row['unit_id']}</b>",
+             f"{ui.metric_label(picked_metric)}: {ui.value_text(picked_metric, value)}"]
+    lines += [f"{ui.metric_label(k)}: {ui.value_text(k, row.get(k))}" for k in TIP_METRICS if k != picked_metric]
+    return {"tip": "<br/>".join(lines)}
+
+
+tile_url = os.environ.get("GRIDSCORE_TILE_URL")
+basemap = None if not tile_url else {
+    "version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
+    "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
+}
+left, right = st.columns([4, 1], gap="medium")
+if bounds.empty:
+    left.info(tr("map.no_boundaries", level=tr("level." + view.level)), icon=":material/info:")
+    st.stop()
+scale = geo.make_scale(table[picked_metric], rate=m.unit == "rate", centre=totals.get(picked_metric),
+                       higher_is_better=m.higher_is_better)
+layers = []
+if picked_layer == "units":
+    features = geo.feature_collection(bounds, table, picked_metric, scale, tooltip_lines)
+    layers.append(pdk.Layer(
+        "GeoJsonLayer", features, id="units", pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=[60, 60, 60, 200], line_width_min_pixels=1,
+        auto_highlight=True, highlight_color=[31, 111, 178, 90],
+    ))
+else:
+    outline = geo.feature_collection(bounds, table.iloc[0:0], picked_metric, geo.Scale("empty", 0, 0, None, True),
+                                     lambda row: {"tip": str(row.get(name_col) or row["unit_id"])})
+    layers.append(pdk.Layer("GeoJsonLayer", outline, id="outline", pickable=False, stroked=True, filled=False,
+                            get_line_color=[90, 90, 90, 200], line_width_min_pixels=1))
+if picked_layer == "hex":
+    hexes = fetch("hexagons", me, view.period, view.filters, picked_res)
+    hex_scale = geo.make_scale(hexes["n"], rate=False, centre=None, higher_is_better=False)
+    hexes = hexes.assign(fill=[hex_scale.rgba(v) for v in hexes["n"]],
+                         tip=[f"{ui.metric_label('requests')}: {fmt_count(v, language)}" for v in hexes["n"]])
+    layers.append(pdk.Layer("H3HexagonLayer", hexes, id="hex", pickable=True, get_hexagon="hex",
+                            get_fill_color="fill", extruded=False, stroked=False))
+    scale = hex_scale
+elif picked_layer == "points":
+    pts = fetch("points", me, view.period, view.filters)
+    pts = pts.assign(tip=[f"{c or ''} · {tr('status.' + (s or 'open'))} · {t}"
+                          for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
+    layers.append(pdk.Layer("ScatterplotLayer", pts, id="points", pickable=True, get_position=["lon", "lat"],
+                            get_radius=25, radius_min_pixels=2, get_fill_color=[228, 87, 46, 200]))
+
+deck = pdk.Deck(
+    layers=layers, initial_view_state=pdk.ViewState(**geo.view_state(bounds)),
+    map_style=basemap, map_provider="carto" if basemap else None,
+    tooltip={"html": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px"}},
+)
+with left:
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
+                            key=f"map-{view.level}-{view.filters.unit_id}-{picked_layer}")
+selected = (event.selection.get("objects", {}) if event is not None else {}).get("units") or []
+if selected:
+    props = selected[0].get("properties", selected[0])
+    clicked = props.get("unit_id")
+    if clicked:
+        filterbar.drill_to(clicked, child_level(view.level) or view.level)
+        st.rerun()
+
+with right:
+    st.markdown(f"**{ui.metric_label(picked_metric) if picked_layer == 'units' else tr('map.density')}**")
+    legend = [(ui.value_text(picked_metric, v) if picked_layer == "units" else fmt_count(v, language), colour)
+              for v, colour in scale.stops()]
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        f"<span style='width:18px;height:12px;background:{c};border:1px solid #999;display:inline-block'></span>"
+        f"<span>{text}</span></div>" for text, c in legend[::-1]
+    )
+    rows += (f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+             f"<span style='width:18px;height:12px;background:{geo.rgb_hex(geo.NO_DATA_RGBA)};border:1px solid #999;"
+             f"display:inline-block'></span><span>{tr('no_data')}</span></div>")
+    st.html(f"<div style='font-size:13px'>{rows}</div>")
+    if picked_layer == "units" and m.unit == "rate":
+        st.caption(tr("map.diverging", city=fmt_rate(totals.get(picked_metric), language)))
+    st.caption(tr("map.click_hint") if child_level(view.level) else tr("map.bottom_hint"))
+    st.metric(tr("map.selection_value"), ui.value_text(picked_metric, totals.get(picked_metric)))
+    ui.page_link("requests", tr("rows_link"), view.query(metric=picked_metric), icon=":material/table_rows:")

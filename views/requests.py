@@ -1,0 +1,92 @@
+"""工单明细 Requests (/requests): the rows behind any number. ?metric= picks the rows a metric is
+made of (a rate's denominator with each row's credit, a percentile's rows with their hours, the
+backlog open at the period end); paged and sortable; personal fields masked by the query layer;
+CSV download (UTF-8 with BOM) of the masked selection."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from metrics.i18n import fmt_count
+from metrics.pages_rows import CSV_LIMIT, rows_csv
+from metrics.queries_detail import DRILL_ORDER
+from metrics.registry import BY_ID, METRICS
+from views import filterbar, ui
+from views.cache import fetch
+from views.state import connection, lang, tr, viewer
+
+PAGE_SIZE = 50
+COLUMNS = ("request_id", "received_at", "category", "channel", "source", "unit_name", "dept_name", "urgency",
+           "status", "first_contact_at", "closed_at", "resolve_by", "visited", "contacted", "resolved",
+           "satisfaction", "is_repeat", "returned_count", "credit", "hours", "citizen_name", "citizen_phone",
+           "address", "description")
+
+st.title(tr("nav.requests"))
+con, view = filterbar.render()
+me, language = viewer(), lang()
+
+metric_ids = [m.id for m in METRICS if m.id != "staff_per_10k"]
+metric = st.query_params.get("metric")
+metric = metric if metric in metric_ids else None
+order = st.query_params.get("sort") if st.query_params.get("sort") in DRILL_ORDER else "received_at"
+descending = st.query_params.get("desc", "1") != "0"
+
+controls = st.columns([3, 2, 1, 1])
+options = [None, *metric_ids]
+picked = controls[0].selectbox(tr("requests.metric"), options, index=options.index(metric),
+                               format_func=lambda m: tr("requests.all_rows") if m is None else ui.metric_label(m))
+order = controls[1].selectbox(tr("requests.sort"), DRILL_ORDER, index=DRILL_ORDER.index(order),
+                              format_func=lambda c: tr(f"col.{c}"))
+descending = controls[2].toggle(tr("requests.desc"), value=descending)
+for key, value, default in (("metric", picked, None), ("sort", order, "received_at"),
+                            ("desc", "1" if descending else "0", "1")):
+    if value != default:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+
+_, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, 1, 1)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+wanted = st.query_params.get("page", "1")
+page_no = min(pages, max(1, int(wanted))) if str(wanted).isdigit() else 1
+page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages, value=page_no)
+if page_no != 1:
+    st.query_params["page"] = str(page_no)
+elif "page" in st.query_params:
+    del st.query_params["page"]
+
+if picked is not None:
+    st.caption(f"**{ui.metric_label(picked)}** — {ui.metric_formula(picked)}. {tr('requests.rows_' + BY_ID[picked].kind)}")
+st.markdown(tr("requests.total", n=fmt_count(total, language)))
+if total == 0:
+    ui.no_data()
+    st.stop()
+
+rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE)
+shown = [c for c in COLUMNS if c in rows and (c not in ("credit", "hours") or rows[c].notna().any())]
+time_cols = ("received_at", "first_contact_at", "closed_at", "resolve_by")
+st.dataframe(
+    rows[shown], hide_index=True, width="stretch", height=min(38 * len(rows) + 40, 620),
+    column_config={
+        **{c: st.column_config.TextColumn(tr(f"col.{c}")) for c in shown if c not in time_cols},
+        **{c: st.column_config.DatetimeColumn(tr(f"col.{c}"), format="YYYY-MM-DD HH:mm") for c in time_cols},
+        "credit": st.column_config.NumberColumn(tr("col.credit"), format="%.1f"),
+        "hours": st.column_config.NumberColumn(tr("col.hours"), format="%.1f"),
+        "returned_count": st.column_config.NumberColumn(tr("col.returned_count")),
+        **{c: st.column_config.CheckboxColumn(tr(f"col.{c}")) for c in ("visited", "contacted", "resolved",
+                                                                          "is_repeat")},
+    },
+)
+st.caption(tr("requests.page_of", page=page_no, pages=pages) + " · " + tr("requests.masked"))
+
+shared = connection()
+headers = {c: tr(f"col.{c}") for c in rows.columns}
+args = (me, view.period, view.filters, picked, order, descending, headers)
+st.download_button(
+    tr("requests.csv", n=fmt_count(min(total, CSV_LIMIT), language)),
+    data=lambda: rows_csv(shared.cursor(), *args),
+    file_name=f"gridscore-requests-{view.period.label}.csv", mime="text/csv", icon=":material/download:",
+)
+if total > CSV_LIMIT:
+    st.caption(tr("requests.csv_limit", n=fmt_count(CSV_LIMIT, language)))

@@ -1,0 +1,113 @@
+"""响应时效 Response (/response): response and close times (p50 / p90) by unit, on-time rates,
+the duration distribution, hour × weekday, and by channel, category and urgency."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics.i18n import fmt_hours
+from views import filterbar, tiles, ui
+from views.cache import fetch
+from views.state import lang, tr, viewer
+
+HOURS = ("response_hours_p50", "response_hours_p90", "close_hours_p50", "close_hours_p90")
+ON_TIME = ("on_time_response_rate", "on_time_close_rate")
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+st.title(tr("nav.response"))
+con, view = filterbar.render()
+me, language = viewer(), lang()
+tiles.row(view, (*HOURS, *ON_TIME))
+
+table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME))
+name_col = "unit_name" if language == "zh" else "name_en"
+st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
+which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
+                             format_func=lambda k: tr(f"response.{k}"), key="which") or "response"
+p50, p90 = f"{which}_hours_p50", f"{which}_hours_p90"
+if ui.is_empty(table, p50):
+    ui.no_data()
+else:
+    shown = table.dropna(subset=[p90]).sort_values(p90, ascending=False).head(30)
+    fig = go.Figure()
+    for metric_id, colour in ((p50, ui.PALETTE[0]), (p90, ui.PALETTE[1])):
+        fig.add_bar(y=shown[name_col], x=shown[metric_id], name=ui.metric_label(metric_id), orientation="h",
+                    marker_color=colour, customdata=[fmt_hours(v, language) for v in shown[metric_id]],
+                    hovertemplate="%{y}: %{customdata}<extra>" + ui.metric_label(metric_id) + "</extra>")
+    fig.update_layout(barmode="group", yaxis={"autorange": "reversed"}, xaxis={"title": tr("hours")})
+    ui.plot(ui.style(fig, height=max(320, 26 * len(shown) + 80)), key="by_unit")
+    if len(table.dropna(subset=[p90])) > len(shown):
+        st.caption(tr("response.top30"))
+
+left, right = st.columns(2, gap="medium")
+with left:
+    st.markdown(f"#### {tr('response.distribution')}")
+    hist = fetch("duration_histogram", me, which, view.period, view.filters)
+    if hist.empty:
+        ui.no_data()
+    else:
+        fig = go.Figure(go.Scatter(
+            x=hist["lower_hours"], y=hist["count"], line_shape="hv", fill="tozeroy", mode="lines",
+            line_color=ui.PALETTE[0], name=tr(f"response.{which}"),
+            customdata=[f"{fmt_hours(a, language)} – {fmt_hours(b, language)}" for a, b in
+                        zip(hist["lower_hours"], hist["upper_hours"])],
+            hovertemplate="%{customdata}: %{y:,}<extra></extra>",
+        ))
+        fig.update_layout(xaxis={"type": "log", "title": tr("hours_log")}, yaxis={"title": tr("count")})
+        ui.plot(ui.style(fig, legend=False), key="hist")
+with right:
+    st.markdown(f"#### {tr('response.heatmap')}")
+    cells = fetch("hour_weekday", me, view.period, view.filters)
+    if ui.is_empty(cells, "requests"):
+        ui.no_data()
+    else:
+        grid = cells.pivot(index="weekday", columns="hour", values="requests").sort_index()
+        days = WEEKDAYS_ZH if language == "zh" else WEEKDAYS_EN
+        fig = go.Figure(go.Heatmap(
+            z=grid.to_numpy(), x=list(grid.columns), y=[days[d - 1] for d in grid.index], colorscale="YlOrRd",
+            colorbar={"title": tr("count")}, hovertemplate="%{y} %{x}:00 — %{z:,}<extra></extra>",
+        ))
+        fig.update_layout(xaxis={"title": tr("hour_of_day"), "dtick": 2}, yaxis={"autorange": "reversed"})
+        ui.plot(ui.style(fig, legend=False), key="heat")
+
+st.markdown(f"#### {tr('response.by_group')}")
+columns = st.columns(3, gap="medium")
+for column, group in zip(columns, ("channel", "category", "urgency")):
+    frame = fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, *ON_TIME))
+    with column:
+        st.markdown(f"**{tr(group)}**")
+        if ui.is_empty(frame, "requests"):
+            ui.no_data()
+            continue
+        frame = frame.sort_values("requests", ascending=False)
+        labels = [tr(f"urgency.{v}") for v in frame[group]] if group == "urgency" else list(frame[group])
+        st.dataframe(
+            frame.assign(**{group: labels})[[group, "requests", p50, p90, *ON_TIME]], hide_index=True,
+            width="stretch", height=min(400, 36 * len(frame) + 40),
+            column_config={
+                group: st.column_config.TextColumn(tr(group)),
+                "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),
+                p50: st.column_config.NumberColumn(ui.metric_label(p50), format="%.1f h"),
+                p90: st.column_config.NumberColumn(ui.metric_label(p90), format="%.1f h"),
+                **{m: st.column_config.NumberColumn(ui.metric_label(m), format="percent") for m in ON_TIME},
+            },
+        )
+
+st.markdown(f"#### {tr('response.on_time_by_unit', level=tr('level.' + view.level))}")
+if ui.is_empty(table, "requests"):
+    ui.no_data()
+else:
+    shown = table.assign(link=[ui.href("requests", view.query(unit=u, metric="on_time_close_rate"))
+                               for u in table["unit_id"]]).sort_values("on_time_close_rate")
+    st.dataframe(
+        shown[[name_col, "requests", *ON_TIME, *HOURS, "link"]], hide_index=True, width="stretch", height=360,
+        column_config={
+            name_col: st.column_config.TextColumn(tr("unit")),
+            "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),
+            **{m: st.column_config.ProgressColumn(ui.metric_label(m), min_value=0, max_value=1, format="percent")
+               for m in ON_TIME},
+            **{m: st.column_config.NumberColumn(ui.metric_label(m), format="%.1f h") for m in HOURS},
+            "link": st.column_config.LinkColumn(tr("rows_link"), display_text=tr("rows_link.short")),
+        },
+    )
