@@ -100,17 +100,12 @@ def _drags(breakdown: pd.DataFrame, scored: pd.DataFrame, scheme: Scheme, top: i
             lost += np.nan_to_num(weights[m] * 100.0 * miss / unit_den, nan=0.0, posinf=0.0)
     work["points_lost"] = lost
     work = work[work["points_lost"] > 0].sort_values(["unit_id", "points_lost"], ascending=[True, False])
-    out: dict[str, tuple[CategoryDrag, ...]] = {}
-    for uid, group in work.groupby("unit_id", sort=False):
-        drags = []
-        for row in group.head(top).itertuples(index=False):
-            r = row._asdict()
-            visited = r[f"{rates[0]}_den"]
-            drags.append(CategoryDrag(
-                r["category"] or "—", int(r["requests"]), int(visited), float(r["points_lost"]),
-                tuple((m, r[f"{m}_num"] / r[f"{m}_den"] if r[f"{m}_den"] else None) for m in rates)))
-        out[uid] = tuple(drags)
-    return out
+    out: dict[str, list[CategoryDrag]] = {}
+    for r in work.groupby("unit_id", sort=False).head(top).to_dict("records"):
+        out.setdefault(r["unit_id"], []).append(CategoryDrag(
+            r["category"] or "—", int(r["requests"]), int(r[f"{rates[0]}_den"]), float(r["points_lost"]),
+            tuple((m, r[f"{m}_num"] / r[f"{m}_den"] if r[f"{m}_den"] else None) for m in rates)))
+    return {uid: tuple(drags) for uid, drags in out.items()}
 
 
 def _parents(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:

@@ -1,0 +1,116 @@
+"""Cached calls the assessment page makes into metrics/ (keyed by the store snapshot)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from metrics.assessment import assess, scheme_period
+from metrics.export import render
+from metrics.export_text import tx
+from metrics.periods import Period
+from metrics.scheme_edit import list_custom
+from metrics.schemes import Scheme, SchemeError, list_schemes, load_scheme
+from metrics.scorecard import ScorecardBook
+from metrics.scorecard_build import build_book
+from metrics.scorecard_frames import available_months, casemix_frame, default_month
+from metrics.store import DataVersion, default_path
+from views.state import cursor, store_version, viewer
+
+
+def who() -> str:
+    """Who is exporting: the viewer (login is off: the demo viewer)."""
+    v = viewer()
+    return f"{v.role}:{v.scope_unit_id or '*'}"
+
+
+def log_file() -> Path:
+    from metrics.export_log import log_path
+    return log_path(default_path())
+
+
+def scheme_options() -> dict[str, str]:
+    """{key: label} of the shipped schemes (by name) and the saved versions (by path)."""
+    out = {name: name for name in list_schemes()}
+    for path in list_custom():
+        out[str(path)] = f"{path.stem} ({tx('custom', 'zh')})"
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _load(key: str, mtime: float) -> Scheme:
+    return load_scheme(key)
+
+
+def scheme(key: str) -> Scheme:
+    path = Path(key)
+    try:
+        return _load(key, path.stat().st_mtime if path.exists() else 0.0)
+    except SchemeError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _months(_con, version: DataVersion) -> tuple[list[str], str | None]:
+    return available_months(_con), default_month(_con)
+
+
+def months() -> tuple[list[str], str | None]:
+    return _months(cursor(), store_version())
+
+
+def is_month(text: str) -> bool:
+    from metrics.periods import parse_month
+    try:
+        parse_month(text)
+        return True
+    except ValueError:
+        return False
+
+
+def period_of(s: Scheme, month: str) -> Period:
+    return scheme_period(s, month)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scored(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str) -> pd.DataFrame:
+    return assess(_con, viewer(), s, period, level)
+
+
+def scored(s: Scheme, period: Period, level: str) -> pd.DataFrame:
+    return _scored(cursor(), store_version(), viewer(), s, period, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _book(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str) -> ScorecardBook:
+    return build_book(_con, viewer(), s, period, level, generated_by=who(),
+                      scored=_scored(_con, version, viewer_key, s, period, level))
+
+
+def book(s: Scheme, period: Period, level: str) -> ScorecardBook:
+    return _book(cursor(), store_version(), viewer(), s, period, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _files(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str, fmt: str,
+           units: tuple[str, ...] | None, language: str) -> dict[str, bytes]:
+    b = _book(_con, version, viewer_key, s, period, level)
+    return render(b.for_units(units) if units else b, fmt, language)
+
+
+def files(s: Scheme, period: Period, level: str, fmt: str, units: tuple[str, ...] | None,
+          language: str) -> dict[str, bytes]:
+    """{file name: bytes} of one export format (cached per snapshot and inputs)."""
+    return _files(cursor(), store_version(), viewer(), s, period, level, fmt, units, language)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _casemix(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str,
+             metric: str) -> pd.DataFrame:
+    return casemix_frame(_con, viewer(), _scored(_con, version, viewer_key, s, period, level), s, period, level, metric)
+
+
+def casemix(s: Scheme, period: Period, level: str, metric: str) -> pd.DataFrame:
+    return _casemix(cursor(), store_version(), viewer(), s, period, level, metric)

@@ -1,0 +1,159 @@
+"""The assessment page's weight editor and exports (downloads, batch ZIP, export log)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics.export import write_batch_zip
+from metrics.export_log import file_entry, read_log, record
+from metrics.export_text import metric_label, tx
+from metrics.periods import Period
+from metrics.scheme_edit import rebalance, save_version, with_params
+from metrics.schemes import Scheme, SchemeError
+from metrics.scorecard import ScorecardBook, UnitCard
+from views import assessment_data as data
+
+MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf", "csv": "text/csv", "zip": "application/zip"}
+
+
+def _prefix(base: Scheme) -> str:
+    return f"as_w_{base.name}_{base.version}"
+
+
+def _init(base: Scheme) -> None:
+    p, state = _prefix(base), st.session_state
+    if f"{p}_weights" not in state:
+        state[f"{p}_weights"] = {i.metric: i.weight for i in base.indicators}
+    for metric, weight in state[f"{p}_weights"].items():
+        state.setdefault(f"{p}_{metric}", weight)
+    state.setdefault(f"{p}_credit", base.basic_credit)
+    state.setdefault(f"{p}_min", base.min_volume.n)
+
+
+def _on_weight(base: Scheme, metric: str) -> None:
+    p, state = _prefix(base), st.session_state
+    weights = rebalance(state[f"{p}_weights"], metric, state[f"{p}_{metric}"])
+    state[f"{p}_weights"] = weights
+    for m, w in weights.items():
+        state[f"{p}_{m}"] = w
+
+
+def _on_reset(base: Scheme) -> None:
+    p = _prefix(base)
+    for key in [k for k in st.session_state if str(k).startswith(p)]:
+        del st.session_state[key]
+
+
+def weights_editor(base: Scheme, language: str) -> Scheme:
+    """Weights (kept summing to 1), basic credit and minimum sample; returns the scheme to score with."""
+    _init(base)
+    p, state = _prefix(base), st.session_state
+    with st.expander(tx("edit_weights", language), icon=":material/tune:"):
+        cols = st.columns(len(base.indicators) + 2)
+        for col, ind in zip(cols, base.indicators):
+            col.number_input(metric_label(ind.metric, language), min_value=0.0, max_value=1.0, step=0.05,
+                             format="%.4f", key=f"{p}_{ind.metric}", on_change=_on_weight, args=(base, ind.metric))
+        cols[-2].number_input(tx("basic_credit", language), min_value=0.0, max_value=1.0, step=0.05,
+                              format="%.2f", key=f"{p}_credit")
+        cols[-1].number_input(tx("min_volume", language), min_value=1, max_value=10_000, step=5, key=f"{p}_min")
+        st.caption(tx("weights_note", language))
+        edited = with_params(base, state[f"{p}_weights"], state[f"{p}_credit"], state[f"{p}_min"])
+        changed = edited != base
+        st.button(tx("reset", language), on_click=_on_reset, args=(base,), disabled=not changed, key=f"{p}_reset")
+        with st.form(f"{p}_save_form", clear_on_submit=False):
+            st.markdown(f"**{tx('save_version', language)}**")
+            c1, c2 = st.columns(2)
+            name = c1.text_input(tx("scheme_name", language), value=f"{base.name}-custom", key=f"{p}_name")
+            author = c2.text_input(tx("author", language), key=f"{p}_author")
+            note = st.text_area(tx("note", language), key=f"{p}_note", height=70)
+            if st.form_submit_button(tx("save", language), icon=":material/save:"):
+                try:
+                    path = save_version(edited, name, author, note)
+                    st.success(tx("saved", language, path=path.name))
+                except SchemeError as exc:
+                    st.error(str(exc))
+    return edited if changed else base
+
+
+def _log(fmt: str, scheme: Scheme, period: Period, level: str, units: list[str] | None,
+         files: dict[str, bytes]) -> None:
+    record(data.log_file(), who=data.who(), via="page", scheme=scheme.name, version=scheme.version,
+           period=period.label, level=level, fmt=fmt, units=units,
+           files=[file_entry(name, blob) for name, blob in files.items()])
+
+
+def _download(label: str, fmt: str, files: dict[str, bytes], scheme: Scheme, period: Period, level: str,
+              units: list[str] | None, key: str, where=st) -> None:
+    for name, blob in files.items():
+        where.download_button(f"{label} · {name.rsplit('_', 1)[-1] if fmt == 'csv' else fmt.upper()}", blob,
+                              file_name=name, mime=MIME[fmt], key=f"{key}_{name}", icon=":material/download:",
+                              on_click=_log, args=(fmt, scheme, period, level, units, {name: blob}))
+
+
+def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
+    st.caption(tx("export_note", language, n=len(book.ranking)))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        _download(tx("all_units", language), "xlsx", data.files(scheme, period, level, "xlsx", None, language),
+                  scheme, period, level, None, "dl_xlsx")
+        _download(tx("all_units", language), "csv", data.files(scheme, period, level, "csv", None, language),
+                  scheme, period, level, None, "dl_csv")
+    with c2:
+        ready = f"as_pdf_ready_{scheme.name}_{period.label}_{level}_{language}"
+        if st.button(tx("make_pdf", language), key="as_make_pdf", icon=":material/picture_as_pdf:"):
+            st.session_state[ready] = True
+        if st.session_state.get(ready):
+            with st.spinner(tx("working", language)):
+                pdf = data.files(scheme, period, level, "pdf", None, language)
+            _download(tx("all_units", language), "pdf", pdf, scheme, period, level, None, "dl_pdf")
+    with c3:
+        _batch(book, scheme, period, level, language)
+    st.subheader(tx("export_log", language))
+    st.caption(tx("export_log_note", language, path=data.log_file().name))
+    entries = read_log(data.log_file())
+    if not entries:
+        st.info(tx("none", language))
+        return
+    st.dataframe(pd.DataFrame([{
+        tx("log_at", language): e.get("at"), tx("log_who", language): e.get("who"),
+        tx("log_via", language): e.get("via"), tx("scheme", language): f"{e.get('scheme')} v{e.get('version')}",
+        tx("period", language): e.get("period"), tx("level", language): e.get("level"),
+        tx("log_format", language): e.get("format"),
+        tx("log_files", language): ", ".join(str(f.get("name")) for f in e.get("files") or []),
+    } for e in entries]), hide_index=True, width="stretch", key="as_log")
+
+
+def _batch(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
+    key = f"as_zip_{scheme.name}_{scheme.version}_{period.label}_{level}_{language}"
+    if st.button(tx("make_zip", language, n=len(book.ranking)), key="as_make_zip", icon=":material/folder_zip:"):
+        bar = st.progress(0.0, text=tx("working", language))
+
+        def progress(done: int, total: int, item: str) -> None:
+            bar.progress(done / total, text=f"{done} / {total} · {item}")
+
+        st.session_state[key] = write_batch_zip(book, language, progress)
+        bar.empty()
+    blob = st.session_state.get(key)
+    if blob:
+        name = f"scorecards_{period.label}_{scheme.name}_{level}.zip"
+        _download(tx("all_units", language), "zip", {name: blob}, scheme, period, level, None, "dl_zip")
+
+
+def unit_downloads(book: ScorecardBook, scheme: Scheme, period: Period, level: str, card: UnitCard,
+                   language: str) -> None:
+    """This unit's scorecard as Excel (at once) and PDF (on request)."""
+    units = (card.unit_id,)
+    c1, c2 = st.columns(2)
+    with c1:
+        _download(card.display_name(language), "xlsx",
+                  data.files(scheme, period, level, "xlsx", units, language), scheme, period, level,
+                  list(units), "dl_unit_xlsx")
+    with c2:
+        ready = f"as_unit_pdf_{card.unit_id}"
+        if st.button(tx("make_unit_pdf", language), key="as_make_unit_pdf", icon=":material/picture_as_pdf:"):
+            st.session_state[ready] = True
+        if st.session_state.get(ready):
+            with st.spinner(tx("working", language)):
+                pdf = data.files(scheme, period, level, "pdf", units, language)
+            _download(card.display_name(language), "pdf", pdf, scheme, period, level, list(units), "dl_unit_pdf")
