@@ -48,8 +48,8 @@ def build_store(directory: Path, size: int) -> Path:
     copies = size // 1_000_000
     with store.write_snapshot(path, label="replicate") as con:
         con.execute(
-            "INSERT INTO requests SELECT * REPLACE (request_id || '-' || CAST(k AS VARCHAR) AS request_id) "
-            "FROM requests, range(1, $copies) t(k)", {"copies": copies})
+            "INSERT INTO requests SELECT r.* REPLACE (r.request_id || '-' || CAST(t.k AS VARCHAR) AS request_id) "
+            "FROM requests r, range(1, $copies) t(k)", {"copies": copies})
         t_rollup = time.perf_counter()
         store.after_write(con)
         print(f"after_write (closure + roll-ups) at {size:,}: {time.perf_counter() - t_rollup:.1f} s", flush=True)

@@ -103,6 +103,9 @@ def unit_table(
 ) -> pd.DataFrame:
     """One row per unit of ``level`` in the viewer's scope (units without requests included).
 
+    With ``filters.unit_id`` the rows are that unit's subtree (its own row at its own level).
+    Levels above the viewer's scope unit give no rows.
+
     Columns: unit_id, unit_name, name_en, parent_id, level, population, staff, every metric, and
     ``<id>_num`` / ``<id>_den`` for every rate (credit sum and denominator count). Ordered by unit_id.
     """
@@ -183,7 +186,7 @@ def time_series(
     """
     filters = (filters or Filters()).with_unit(unit_id) if unit_id else (filters or Filters())
     keys, ends = buckets(period, grain)
-    bucket_rows = "SELECT unnest($b_key) AS key, unnest($b_end) AS bucket_end"
+    bucket_rows = sd.rows_from_lists({"key": "b_key", "bucket_end": "b_end"})
     grouping = Grouping(
         key=sd.truncate(grain, "r.received_at"), rollup_key=sd.truncate(grain, "r.day"),
         rows=f"SELECT b.key, b.bucket_end, t.population, t.staff FROM buckets b CROSS JOIN ({_population_rows(ALL)}) t",

@@ -38,6 +38,11 @@ def in_list(column: str, param: str) -> str:
     return f"list_contains(${param}, {column})"
 
 
+def rows_from_lists(columns: dict[str, str]) -> str:
+    """A SELECT zipping bound list parameters into rows: ``{"key": "b_key"}`` -> one ``key`` per element."""
+    return "SELECT " + ", ".join(f"unnest(${param}) AS {name}" for name, param in columns.items())
+
+
 def hour_of_day(expr: str) -> str:
     return f"hour({expr})"
 
