@@ -331,9 +331,10 @@ def read_jsonl(path: Path, progress: Progress | None = None,
                 if not text:
                     continue
                 try:
-                    yield number, json.loads(text)
-                except ValueError:
-                    yield number, text
+                    obj = json.loads(text)
+                except (ValueError, RecursionError):
+                    obj = text
+                yield number, obj
 
     return [], _records_batches(records(), (lambda: progress(done[0], total)) if progress else None, batch_rows)
 
@@ -343,7 +344,7 @@ def read_open311(path: Path, progress: Progress | None = None,
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read().decode("utf-8-sig", errors="replace"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ReadError(f"{path}: not a JSON document ({exc})") from exc
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
