@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import os
 import re
 from pathlib import Path
 
@@ -17,7 +18,13 @@ import tomli_w
 from metrics.schemes import SCHEMES_DIR, Scheme, SchemeError, parse_scheme
 
 CUSTOM_DIR = SCHEMES_DIR / "custom"
+CUSTOM_ENV = "GRIDSCORE_CUSTOM_SCHEMES"
 DIGITS = 4
+
+
+def custom_dir() -> Path:
+    """Where saved versions go: ``$GRIDSCORE_CUSTOM_SCHEMES``, else data/schemes/custom/."""
+    return Path(os.environ.get(CUSTOM_ENV) or CUSTOM_DIR)
 
 
 def rebalance(weights: dict[str, float], changed: str, value: float) -> dict[str, float]:
@@ -83,18 +90,18 @@ def slug(text: str) -> str:
     return cleaned[:60] or "scheme"
 
 
-def next_version(name: str, directory: Path = CUSTOM_DIR) -> int:
+def next_version(name: str, directory: Path) -> int:
     found = [int(m[1]) for p in directory.glob(f"{name}-v*.toml") if (m := re.fullmatch(rf"{re.escape(name)}-v(\d+)", p.stem))]
     return max(found, default=0) + 1
 
 
-def save_version(scheme: Scheme, name: str, author: str, note: str, directory: Path = CUSTOM_DIR,
+def save_version(scheme: Scheme, name: str, author: str, note: str, directory: Path | None = None,
                  now: dt.datetime | None = None) -> Path:
     """Write the edited scheme as directory/NAME-vN.toml (N = next free version) and return the path.
 
     Raises SchemeError if the result does not validate or would land among the shipped schemes.
     """
-    directory = Path(directory)
+    directory = Path(directory) if directory else custom_dir()
     if directory.resolve() == SCHEMES_DIR.resolve():
         raise SchemeError("saved schemes go to data/schemes/custom/, never over the shipped schemes")
     name = slug(name)
@@ -121,8 +128,9 @@ def save_version(scheme: Scheme, name: str, author: str, note: str, directory: P
     raise SchemeError(f"could not find a free version number for {name!r}")
 
 
-def list_custom(directory: Path = CUSTOM_DIR) -> list[Path]:
+def list_custom(directory: Path | None = None) -> list[Path]:
     """Saved scheme versions, newest file first."""
+    directory = Path(directory) if directory else custom_dir()
     if not directory.exists():
         return []
     return sorted(directory.glob("*.toml"), key=lambda p: p.stat().st_mtime, reverse=True)

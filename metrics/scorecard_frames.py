@@ -160,6 +160,8 @@ def funnel_frames(scored: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, pd.D
     units, curve = funnel_points(scored, metric)
     units = units.merge(scored[["unit_id", "unit_name"]], on="unit_id")
     units = units[units["volume"] > 0].assign(rate=lambda f: 100 * f["rate"])
+    if not units.empty:              # the curve from half the smallest unit's volume on
+        curve = curve[curve["volume"] >= units["volume"].min() / 2].copy()
     for col in [c for c in curve if c.startswith(("lo_", "hi_")) or c == "overall"]:
         curve[col] = 100 * curve[col]
     return units, curve

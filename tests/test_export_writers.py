@@ -19,6 +19,8 @@ from metrics.schemes import load_scheme
 from metrics.scorecard import (CategoryDrag, IndicatorLine, ScorecardBook, TrendPoint, UnitCard,
                                definitions_for)
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+
 NAMES = ["朝阳门街道", "建国门街道", "东直门街道", "和平里街道", "安定门街道", "交道口街道", "景山街道"]
 
 

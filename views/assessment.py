@@ -19,7 +19,7 @@ if not month_options:
     st.info(tx("store.empty", language))
     st.stop()
 
-schemes = data.scheme_options()
+schemes = data.scheme_options(language)
 params = st.query_params
 c1, c2, c3 = st.columns([2, 1, 1])
 scheme_key = c1.selectbox(

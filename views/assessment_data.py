@@ -30,11 +30,14 @@ def log_file() -> Path:
     return log_path(default_path())
 
 
-def scheme_options() -> dict[str, str]:
+def scheme_options(language: str) -> dict[str, str]:
     """{key: label} of the shipped schemes (by name) and the saved versions (by path)."""
-    out = {name: name for name in list_schemes()}
-    for path in list_custom():
-        out[str(path)] = f"{path.stem} ({tx('custom', 'zh')})"
+    out = {}
+    for key in [*list_schemes(), *map(str, list_custom())]:
+        s = scheme(key)
+        title = s.title_zh if language == "zh" else s.title_en
+        custom = f" · {tx('custom', language)}" if key not in list_schemes() else ""
+        out[key] = f"{title} · {s.name} v{s.version}{custom}"
     return out
 
 
