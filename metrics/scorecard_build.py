@@ -91,7 +91,7 @@ def _drags(breakdown: pd.DataFrame, scored: pd.DataFrame, scheme: Scheme, top: i
         return {}
     weights = {i.metric: i.weight for i in scheme.indicators}
     dens = scored.set_index("unit_id")[[f"{m}_den" for m in rates]]
-    work = breakdown.join(dens, on="unit_id", rsuffix="_unit")
+    work = breakdown.join(dens.add_suffix("_unit"), on="unit_id")
     lost = np.zeros(len(work))
     for m in rates:
         unit_den = work[f"{m}_den_unit"].to_numpy(dtype=float)
