@@ -63,7 +63,8 @@ def write_book(book: ScorecardBook, fmt: str, out_dir: Path, lang: str = "zh") -
 
 
 def split_pdf(data: bytes) -> list[bytes]:
-    """Split a book's PDF into one PDF per card, each with the cover page(s) before its page.
+    """Split a book's PDF into one PDF per card: the first cover page (scheme and the top of the
+    ranking), then the unit's page. The whole ranking stays in the book's own PDF.
 
     Font subsetting dominates the cost of a PDF (about 2 s with the CJK font), so the batch
     renders the whole book once and splits it, instead of rendering each unit on its own.
@@ -73,10 +74,10 @@ def split_pdf(data: bytes) -> list[bytes]:
     parts = []
     for k in range(cover, len(reader.pages)):
         writer = PdfWriter()
-        for i in (*range(cover), k):
+        for i in (0, k):
             writer.add_page(reader.pages[i])
         writer.add_metadata({**{key: str(v) for key, v in (reader.metadata or {}).items()},
-                             "/Keywords": f"cover_pages={cover} units=1"})
+                             "/Keywords": "cover_pages=1 units=1"})
         writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         out = io.BytesIO()
         writer.write(out)

@@ -41,16 +41,17 @@ class _Sheet:
         self.ws.merge_range(0, 0, 0, max(ncols - 1, 1), f"{tx('title', lang)} · {what}", self.f["title"])
         self.ws.merge_range(1, 0, 1, max(ncols - 1, 1), _subtitle(book, lang), self.f["sub"])
 
-    def print_setup(self, header_row: int, ncols: int, landscape: bool = True) -> None:
+    def print_setup(self, header_row: int | None, ncols: int, landscape: bool = True) -> None:
         ws = self.ws
         ws.set_paper(9)                 # A4
         if landscape:
             ws.set_landscape()
         ws.fit_to_pages(1, 0)           # one page wide, as many tall as needed
-        ws.repeat_rows(header_row)
+        if header_row is not None:
+            ws.repeat_rows(header_row)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&C&P / &N")
-        ws.print_area(0, 0, max(header_row + 1, self.ws.dim_rowmax or 0), ncols - 1)
+        ws.print_area(0, 0, max((header_row or 0) + 1, self.ws.dim_rowmax or 0), ncols - 1)
 
 
 def _subtitle(book: ScorecardBook, lang: str) -> str:
@@ -300,7 +301,7 @@ def _scheme(wb, fmts, book: ScorecardBook, lang: str) -> None:
         sh.text(row, 0, d.label(lang))
         sh.text(row, 1, d.formula(lang), "wrap")
         sh.text(row, 2, tx("higher_better" if d.higher_is_better else "lower_better", lang))
-    sh.print_setup(3, 6, landscape=False)
+    sh.print_setup(None, 6, landscape=False)
 
 
 def write_xlsx(book: ScorecardBook, lang: str = "zh") -> bytes:
