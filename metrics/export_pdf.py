@@ -225,7 +225,8 @@ def _kpi_boxes(pdf: _Doc, book: ScorecardBook, card: UnitCard, y: float, lang: s
         pdf.set_line_width(0.5 if k == 0 else 0.2)
         pdf.rect(x, y, w, 17)
         pdf.text_at(x + 2, y + 1, w - 4, 4, label, 7.5)
-        pdf.text_at(x + 2, y + 6, w - 4, 9, value, 16 if len(value) < 10 else 12, bold=True)
+        pdf.text_at(x + 2, y + 6, w - 4, 9, value, 16 if len(value) < 10 else 12 if len(value) < 14 else 10.5,
+                    bold=True)
     pdf.set_line_width(0.2)
     return y + 17
 
@@ -309,7 +310,7 @@ def _drag_table(pdf: _Doc, book: ScorecardBook, card: UnitCard, y: float, lang: 
         pdf.text_at(LEFT, y, WIDTH, 5, tx("none", lang), 8)
         return y + 5
     k = max(len(book.metrics), 1)
-    cols = [(tx("category", lang), 32.0), (tx("requests", lang), 16.0), (tx("volume", lang), 18.0),
+    cols = [(tx("category", lang), 32.0), (tx("requests", lang), 16.0), (tx("volume_short", lang), 18.0),
             (tx("points_lost", lang), 44.0)]
     cols += [(metric_label(m, lang), (WIDTH - 110) / k) for m in book.metrics]
     pdf.set_fill_color(LIGHT)
