@@ -84,3 +84,13 @@ def test_save_version_writes_custom_not_shipped(page, tmp_path):
     assert {p.name: p.read_bytes() for p in SCHEMES_DIR.glob("*.toml")} == shipped
     again = page()
     assert any("beijing-3rates-custom" in o for o in again.selectbox(key="as_scheme").options)
+
+
+def test_pdf_and_batch_buttons_run(page):
+    at = page(level="department", period="2026-09")
+    at.button(key="as_make_pdf").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="as_make_zip").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    key = "as_zip_beijing-3rates_1.0_2026-09_department_zh"
+    assert key in at.session_state and at.session_state[key][:2] == b"PK"

@@ -100,13 +100,8 @@ def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lan
         _download(tx("all_units", language), "csv", data.files(scheme, period, level, "csv", None, language),
                   scheme, period, level, None, "dl_csv")
     with c2:
-        ready = f"as_pdf_ready_{scheme.name}_{period.label}_{level}_{language}"
-        if st.button(tx("make_pdf", language), key="as_make_pdf", icon=":material/picture_as_pdf:"):
-            st.session_state[ready] = True
-        if st.session_state.get(ready):
-            with st.spinner(tx("working", language)):
-                pdf = data.files(scheme, period, level, "pdf", None, language)
-            _download(tx("all_units", language), "pdf", pdf, scheme, period, level, None, "dl_pdf")
+        _pdf_on_request(tx("make_pdf", language), tx("all_units", language), scheme, period, level, None,
+                        "as_make_pdf", language)
     with c3:
         _batch(book, scheme, period, level, language)
     st.subheader(tx("export_log", language))
@@ -122,6 +117,18 @@ def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lan
         tx("log_format", language): e.get("format"),
         tx("log_files", language): ", ".join(str(f.get("name")) for f in e.get("files") or []),
     } for e in entries]), hide_index=True, width="stretch", key="as_log")
+
+
+def _pdf_on_request(button: str, label: str, scheme: Scheme, period: Period, level: str,
+                    units: tuple[str, ...] | None, key: str, language: str) -> None:
+    """A button that renders the PDF (seconds: font subsetting), then its download button."""
+    ready = f"{key}_{scheme.name}_{scheme.version}_{period.label}_{level}_{units}_{language}"
+    if st.button(button, key=key, icon=":material/picture_as_pdf:"):
+        st.session_state[ready] = True
+    if st.session_state.get(ready):
+        with st.spinner(tx("working", language)):
+            pdf = data.files(scheme, period, level, "pdf", units, language)
+        _download(label, "pdf", pdf, scheme, period, level, list(units) if units else None, f"dl_{key}")
 
 
 def _batch(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
@@ -150,10 +157,5 @@ def unit_downloads(book: ScorecardBook, scheme: Scheme, period: Period, level: s
                   data.files(scheme, period, level, "xlsx", units, language), scheme, period, level,
                   list(units), "dl_unit_xlsx")
     with c2:
-        ready = f"as_unit_pdf_{card.unit_id}"
-        if st.button(tx("make_unit_pdf", language), key="as_make_unit_pdf", icon=":material/picture_as_pdf:"):
-            st.session_state[ready] = True
-        if st.session_state.get(ready):
-            with st.spinner(tx("working", language)):
-                pdf = data.files(scheme, period, level, "pdf", units, language)
-            _download(card.display_name(language), "pdf", pdf, scheme, period, level, list(units), "dl_unit_pdf")
+        _pdf_on_request(tx("make_unit_pdf", language), card.display_name(language), scheme, period, level, units,
+                        "as_make_unit_pdf", language)
