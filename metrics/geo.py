@@ -55,7 +55,12 @@ class Scale:
         """(value, hex colour) at n evenly spaced values from low to high, for a legend."""
         if self.kind == "empty":
             return []
-        values = np.linspace(self.low, self.high, n) if self.high > self.low else [self.low]
+        if self.kind == "diverging":  # low … centre … high, so the legend shows the midpoint colour
+            values = [*np.linspace(self.low, self.centre, n // 2 + 1)[:-1], self.centre,
+                      *np.linspace(self.centre, self.high, n // 2 + 1)[1:]]
+            values = sorted(set(values))
+        else:
+            values = np.linspace(self.low, self.high, n) if self.high > self.low else [self.low]
         return [(float(v), rgb_hex(self.rgba(float(v)))) for v in values]
 
 
@@ -102,7 +107,7 @@ def feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def view_state(boundaries: pd.DataFrame, width_px: int = 900, height_px: int = 480) -> dict[str, float]:
+def view_state(boundaries: pd.DataFrame, width_px: int = 1000, height_px: int = 520) -> dict[str, float]:
     """Centre and zoom that fit the polygons' bounding box into about width_px × height_px."""
     if boundaries.empty:
         return {"latitude": 39.9, "longitude": 116.4, "zoom": 9}
@@ -146,3 +151,24 @@ def hex_density(points: pd.DataFrame, resolution: int) -> pd.DataFrame:
     pts = pts.groupby(["lat", "lon"], as_index=False)["n"].sum()
     pts["hex"] = [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(pts["lat"], pts["lon"])]
     return pts.groupby("hex", as_index=False)["n"].sum().sort_values("n", ascending=False, ignore_index=True)
+
+
+BACKGROUND = "#f3f5f7"
+
+
+def basemap_url(tile_url: str | None = None) -> str:
+    """:func:`basemap_style` as a ``data:`` URL: Streamlit's map accepts a style URL, not a style object."""
+    from urllib.parse import quote
+
+    return "data:application/json;charset=utf-8," + quote(json.dumps(basemap_style(tile_url), separators=(",", ":")))
+
+
+def basemap_style(tile_url: str | None = None) -> dict:
+    """A MapLibre style with no remote resources (a plain background), or an intranet XYZ raster
+    basemap when ``tile_url`` (e.g. http://tiles.intra/{z}/{x}/{y}.png) is given."""
+    layers: list[dict] = [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]
+    sources: dict[str, dict] = {}
+    if tile_url:
+        sources["tiles"] = {"type": "raster", "tiles": [tile_url], "tileSize": 256}
+        layers.append({"id": "tiles", "type": "raster", "source": "tiles"})
+    return {"version": 8, "sources": sources, "layers": layers}

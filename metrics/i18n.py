@@ -91,6 +91,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.click_hint": ("点击区域下钻到下一级。", "Click an area to drill down one level."),
     "map.bottom_hint": ("已是最低层级（网格）。", "Lowest level (grids)."),
     "map.selection_value": ("当前选择整体", "Whole selection"),
+    "channel.hotline": ("12345热线", "12345 hotline"),
+    "channel.app": ("移动应用", "App"),
+    "channel.wechat": ("微信", "WeChat"),
+    "channel.web": ("网站", "Web"),
+    "channel.letter": ("来信", "Letter"),
+    "channel.visit": ("来访", "Visit"),
+    "channel.mailbox": ("信箱", "Mailbox"),
+    "channel.patrol": ("网格巡查", "Grid patrol"),
+    "satisfaction.satisfied": ("满意", "satisfied"),
+    "satisfaction.basic": ("基本满意", "basically satisfied"),
+    "satisfaction.unsatisfied": ("不满意", "unsatisfied"),
     "status.open": ("在办", "open"),
     "status.closed": ("已办结", "closed"),
     "count": ("件数", "Count"),
@@ -213,6 +224,14 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+def code_label(kind: str, code: object, lang: str = DEFAULT_LANG) -> object:
+    """A coded value (channel, source, urgency, status, satisfaction) in words; unknown codes as they are."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return code
+    pair = STRINGS.get(f"{kind}.{code}")
+    return code if pair is None else pair[0 if lang == "zh" else 1]
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     """The string for key in lang; a missing key shows itself so it is noticed, not hidden."""
     pair = STRINGS.get(key)
@@ -275,6 +294,8 @@ def fmt_hours(value: float | None, lang: str = DEFAULT_LANG) -> str:
     if _missing(value):
         return t("no_data", lang)
     h = float(value)
+    if h < 1:
+        return f"{h * 60:.0f} 分钟" if lang == "zh" else f"{h * 60:.0f} min"
     if h >= 48:
         return f"{h / 24:.1f} 天" if lang == "zh" else f"{h / 24:.1f} d"
     return f"{h:.1f} 小时" if lang == "zh" else f"{h:.1f} h"

@@ -212,6 +212,12 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
     return tuple(picked)
 
 
+def _code(kind: str):
+    from metrics.i18n import code_label
+
+    return lambda value: code_label(kind, value, lang())
+
+
 def drill_to(unit_id: str | None, level: str) -> None:
     """Point the filter bar at a unit and level (map clicks, "up one level"); the caller reruns."""
     _set("unit", unit_id)
@@ -240,7 +246,7 @@ def render() -> tuple[object, View]:
     unit_id = _unit(state, cat)
     level = _level(state, cat, unit_id)
     categories = _multi(state, "cat", tr("category"), options["categories"])
-    channels = _multi(state, "ch", tr("channel"), options["channels"])
+    channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=_code("channel"))
     sources = _multi(state, "src", tr("source"), options["sources"], fmt=lambda s: tr(f"source.{s}"))
     urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
     filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,

@@ -22,7 +22,7 @@ summary = pd.DataFrame([{
     "direction": tr("glossary.higher") if m.higher_is_better else tr("glossary.lower"),
     "link": f"#{m.id.replace('_', '-')}",
 } for m in METRICS])
-st.dataframe(summary, hide_index=True, width="stretch", height=38 * len(summary) + 40, column_config={
+st.dataframe(summary, hide_index=True, width="stretch", height=35 * len(summary) + 38, column_config={
     "id": st.column_config.TextColumn("id"),
     "name": st.column_config.TextColumn(tr("glossary.metric")),
     "other": st.column_config.TextColumn(tr("glossary.other_language")),

@@ -72,10 +72,8 @@ def tooltip_lines(row) -> dict[str, str]:
 
 
 tile_url = os.environ.get("GRIDSCORE_TILE_URL")
-basemap = None if not tile_url else {
-    "version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
-    "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
-}
+# A style with no remote sources: Streamlit would otherwise fetch the Carto basemap style from the internet.
+basemap = geo.basemap_url(tile_url)
 left, right = st.columns([4, 1], gap="medium")
 if bounds.empty:
     left.info(tr("map.no_boundaries", level=tr("level." + view.level)), icon=":material/info:")
@@ -112,7 +110,7 @@ elif picked_layer == "points":
 
 deck = pdk.Deck(
     layers=layers, initial_view_state=pdk.ViewState(**geo.view_state(bounds)),
-    map_style=basemap, map_provider="carto" if basemap else None,
+    map_provider="carto", map_style=basemap,
     tooltip={"html": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px"}},
 )
 with left:

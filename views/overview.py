@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.i18n import fmt_count, fmt_period, fmt_pp, fmt_rate, fmt_relative
 from metrics.kpi import KPI_IDS
 from metrics.pages_data import best_and_worst
 from metrics.registry import BY_ID
@@ -28,7 +28,7 @@ def change_text(metric_id: str, change) -> str | None:
 
 compared = fetch("compare_periods", me, view.period, KPI_IDS, view.filters).set_index("metric_id")
 score = fetch("scope_scored", me, view.period, view.filters, DEFAULT_SCHEME)
-st.subheader(tr("overview.kpis", period=view.period.label))
+st.subheader(tr("overview.kpis", period=fmt_period(view.period, language)))
 columns = st.columns(len(KPI_IDS) + 1)
 for column, metric_id in zip(columns, KPI_IDS):
     metric, row = BY_ID[metric_id], compared.loc[metric_id]

@@ -67,7 +67,7 @@ rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order
 shown = [c for c in COLUMNS if c in rows and (c not in ("credit", "hours") or rows[c].notna().any())]
 time_cols = ("received_at", "first_contact_at", "closed_at", "resolve_by")
 st.dataframe(
-    rows[shown], hide_index=True, width="stretch", height=min(38 * len(rows) + 40, 620),
+    ui.localize(rows[shown]), hide_index=True, width="stretch", height=min(38 * len(rows) + 40, 620),
     column_config={
         **{c: st.column_config.TextColumn(tr(f"col.{c}")) for c in shown if c not in time_cols},
         **{c: st.column_config.DatetimeColumn(tr(f"col.{c}"), format="YYYY-MM-DD HH:mm") for c in time_cols},

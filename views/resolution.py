@@ -52,7 +52,8 @@ if total == 0:
     st.success(tr("resolution.no_overdue"), icon=":material/check_circle:")
 else:
     st.dataframe(
-        rows[["request_id", "received_at", "resolve_by", "category", "unit_name", "dept_name", "urgency", "status"]],
+        ui.localize(rows[["request_id", "received_at", "resolve_by", "category", "unit_name", "dept_name", "urgency",
+                          "status"]]),
         hide_index=True, width="stretch", height=300,
         column_config={
             "request_id": st.column_config.TextColumn(tr("col.request_id")),

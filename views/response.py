@@ -12,6 +12,7 @@ from views.state import lang, tr, viewer
 
 HOURS = ("response_hours_p50", "response_hours_p90", "close_hours_p50", "close_hours_p90")
 ON_TIME = ("on_time_response_rate", "on_time_close_rate")
+TICKS = (1 / 60, 0.25, 1, 4, 12, 24, 72, 168, 720)
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -54,7 +55,8 @@ with left:
                         zip(hist["lower_hours"], hist["upper_hours"])],
             hovertemplate="%{customdata}: %{y:,}<extra></extra>",
         ))
-        fig.update_layout(xaxis={"type": "log", "title": tr("hours_log")}, yaxis={"title": tr("count")})
+        fig.update_layout(xaxis={"type": "log", "title": tr("hours_log"), "tickvals": TICKS,
+                                 "ticktext": [fmt_hours(v, language) for v in TICKS]}, yaxis={"title": tr("count")})
         ui.plot(ui.style(fig, legend=False), key="hist")
 with right:
     st.markdown(f"#### {tr('response.heatmap')}")
@@ -72,25 +74,25 @@ with right:
         ui.plot(ui.style(fig, legend=False), key="heat")
 
 st.markdown(f"#### {tr('response.by_group')}")
+on_time = f"on_time_{which}_rate"
 columns = st.columns(3, gap="medium")
 for column, group in zip(columns, ("channel", "category", "urgency")):
-    frame = fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, *ON_TIME))
+    frame = fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, on_time))
     with column:
         st.markdown(f"**{tr(group)}**")
         if ui.is_empty(frame, "requests"):
             ui.no_data()
             continue
-        frame = frame.sort_values("requests", ascending=False)
-        labels = [tr(f"urgency.{v}") for v in frame[group]] if group == "urgency" else list(frame[group])
+        frame = ui.localize(frame.sort_values("requests", ascending=False))
         st.dataframe(
-            frame.assign(**{group: labels})[[group, "requests", p50, p90, *ON_TIME]], hide_index=True,
-            width="stretch", height=min(400, 36 * len(frame) + 40),
+            frame[[group, "requests", p50, p90, on_time]], hide_index=True,
+            width="stretch", height=min(400, 35 * len(frame) + 40),
             column_config={
                 group: st.column_config.TextColumn(tr(group)),
                 "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),
-                p50: st.column_config.NumberColumn(ui.metric_label(p50), format="%.1f h"),
-                p90: st.column_config.NumberColumn(ui.metric_label(p90), format="%.1f h"),
-                **{m: st.column_config.NumberColumn(ui.metric_label(m), format="percent") for m in ON_TIME},
+                p50: st.column_config.NumberColumn("P50", format="%.1f h", help=ui.metric_label(p50)),
+                p90: st.column_config.NumberColumn("P90", format="%.1f h", help=ui.metric_label(p90)),
+                on_time: st.column_config.NumberColumn(ui.metric_label(on_time), format="percent"),
             },
         )
 

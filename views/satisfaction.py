@@ -5,7 +5,6 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_hours
 from views import filterbar, tiles, ui
 from views.cache import fetch
 from views.state import lang, tr, viewer
@@ -38,8 +37,9 @@ with right:
     if ui.is_empty(bands, "satisfaction_rate_den"):
         ui.no_data()
     else:
-        labels = [f"{fmt_hours(lo, language)}–{fmt_hours(hi, language)}" if hi != float("inf")
-                  else f"≥ {fmt_hours(lo, language)}" for lo, hi in zip(bands["lower"], bands["upper"])]
+        h = "小时" if language == "zh" else "h"
+        labels = [f"{lo:g}–{hi:g}{h}" if hi != float("inf") else f"≥{lo:g}{h}"
+                  for lo, hi in zip(bands["lower"], bands["upper"])]
         fig = go.Figure()
         fig.add_bar(x=labels, y=bands["satisfaction_rate_den"], name=tr("satisfaction.visited"),
                     marker_color="#c6dbef", hovertemplate="%{x}: %{y:,}<extra></extra>")

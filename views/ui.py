@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_value
+from metrics.i18n import code_label, fmt_value
 from metrics.registry import BY_ID
 from views.state import lang, tr
 
@@ -79,3 +79,20 @@ def page_link(page: str, label: str, query: dict[str, str], icon: str | None = N
     """A link to another page carrying the filters; left out while that page does not exist yet."""
     if (VIEWS / f"{page}.py").exists():
         where.page_link(f"views/{page}.py", label=label, query_params=query, icon=icon)
+
+
+CODED = ("channel", "source", "urgency", "status", "satisfaction")
+
+
+def localize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coded columns (channel, source, urgency, status, satisfaction) shown in words of the session's language."""
+    out = frame.copy()
+    for column in CODED:
+        if column in out:
+            out[column] = out[column].map(lambda v, c=column: code_label(c, v, lang()))
+    return out
+
+
+def code(kind: str):
+    """A format_func for widgets listing coded values."""
+    return lambda value: code_label(kind, value, lang())
