@@ -9,7 +9,7 @@ import pandas as pd
 
 from metrics.ingest import checks
 from metrics.ingest.coords import GridLocator
-from metrics.ingest.importer import _resolve_mapping, stage
+from metrics.ingest.importer import BAD_COLUMNS, _resolve_mapping, stage
 from metrics.ingest.mapping import Mapping
 from metrics.ingest.readers import detect_format, open_source
 from metrics.ingest.timeparse import DEFAULT_TZ
@@ -47,7 +47,8 @@ def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, f
     try:
         first = next(iter(batches))
         stage(con, header, [first], None)
-        header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns if c != "_row"]
+        header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns
+                  if c not in ("_row", *BAD_COLUMNS)]
         chosen = _resolve_mapping(mapping, header, fmt)
         plan = Plan(chosen, header)
         zone = tz or chosen.timezone or DEFAULT_TZ

@@ -1,0 +1,300 @@
+"""CSV sources: encoding and delimiter detection, and two readers with the same results.
+
+The fast reader parses with pyarrow's streaming CSV reader (C++, blocks of a few MB). It is used
+when a byte scan of the file shows that every physical line is one record, so that row numbers
+are line numbers: the text decodes cleanly, there is no NUL byte and no bare CR line end, and
+every line holding a quote parses on its own under Python's csv rules (no quoted field runs on
+to the next line, no stray text after a closing quote). Anything else (a multi-line cell,
+undecodable bytes, UTF-16) goes to the exact reader, Python's csv module, which replaces
+undecodable bytes and drops NULs. Both give the same rows, row numbers and malformed-row
+reasons (tests/test_ingest_csv.py checks that on random files); if the fast reader ever
+disagrees with its own scan it raises :class:`FastPathDisagrees` and the importer reads again
+with the exact reader.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from metrics.ingest.batches import BATCH_ROWS, Bad, Batch, Progress, ReadError, make_table, raw_json, unique_names
+
+SAMPLE_BYTES = 1 << 20
+SCAN_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
+MAX_FAST_LINE = 64 << 20
+FAST_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
+SCAN_SHARE = 0.2   # of the read progress bar
+
+csv.field_size_limit(sys.maxsize)
+
+
+class FastPathDisagrees(RuntimeError):
+    """The fast reader found the file laid out otherwise than its scan said; read it again exactly."""
+
+
+def _utf8_clean(chunk: bytes) -> bool:
+    for cut in range(4):   # a sample may end inside a multi-byte character
+        try:
+            chunk[: len(chunk) - cut].decode("utf-8")
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start < len(chunk) - 8:
+                return False
+    return False
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8, gb18030 (for GBK / GB2312 too) or what charset-normalizer finds."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(SAMPLE_BYTES)
+        samples = [head]
+        for pos in (size // 2, max(size - SAMPLE_BYTES, 0)):
+            if pos > SAMPLE_BYTES:
+                f.seek(pos)
+                chunk = f.read(SAMPLE_BYTES)
+                skip = 0
+                while skip < min(4, len(chunk)) and chunk[skip] & 0xC0 == 0x80:
+                    skip += 1   # started inside a UTF-8 character
+                samples.append(chunk[skip:])
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    dirty = [s for s in samples if not _utf8_clean(s)]
+    if not dirty:
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(dirty[0][:200_000]).best()
+    enc = (best.encoding if best else "gb18030").lower().replace("-", "_")
+    if enc in ("gb2312", "gbk", "gb18030", "hz", "cp936", "big5") or not best:
+        return "gb18030"
+    return best.encoding
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the byte scan found: physical lines, the blank ones, the longest line in bytes."""
+
+    lines: int
+    empty: np.ndarray   # line numbers (from 1) of zero-length lines
+    longest: int
+
+
+def _lines_parse_alone(lines: list[str], delimiter: str) -> bool:
+    """True if each line is one complete record under csv's strict rules."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        for n, _ in enumerate(reader, start=1):
+            if reader.line_num != n:
+                return False
+    except csv.Error:
+        return False
+    return True
+
+
+def scan_layout(path: Path, encoding: str, delimiter: str, progress: Progress | None = None) -> Layout | None:
+    """The file's line layout if the fast reader can read it exactly, else None (one pass, bounded memory).
+
+    Only the quote, CR, LF and NUL bytes are looked at outside decoding; in UTF-8 and GB18030
+    none of them occurs inside a multi-byte character, so byte positions are safe.
+    """
+    if encoding not in FAST_ENCODINGS:
+        return None
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line_codec = "utf-8" if encoding == "utf-8-sig" else encoding   # a BOM only at the start of the file
+    size = path.stat().st_size
+    lines, longest, done = 0, 0, 0
+    empty: list[np.ndarray] = []
+    carry = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(SCAN_BYTES)
+            done += len(chunk)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError:
+                return None
+            data = carry + chunk
+            if b"\0" in chunk:
+                return None
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            part, carry = data[:cut], data[cut:]
+            if final and part and not part.endswith(b"\n"):
+                part += b"\n"   # the last line has no line end
+            if part.count(b"\r") != part.count(b"\r\n"):
+                return None
+            if part:
+                arr = np.frombuffer(part, dtype=np.uint8)
+                ends = np.flatnonzero(arr == 10)
+                starts = np.concatenate(([0], ends[:-1] + 1))
+                length = ends - starts
+                content = length - ((length > 0) & (arr[np.maximum(ends - 1, 0)] == 13))
+                empty.append(lines + 1 + np.flatnonzero(content == 0))
+                longest = max(longest, int(length.max()))
+                if b'"' in part:
+                    quoted = np.unique(np.searchsorted(ends, np.flatnonzero(arr == 34)))
+                    texts = [part[starts[i]:starts[i] + content[i]].decode(line_codec) for i in quoted]
+                    if lines == 0 and quoted[0] == 0:
+                        texts[0] = texts[0].removeprefix("\ufeff")
+                    if not _lines_parse_alone(texts, delimiter):
+                        return None
+                lines += len(ends)
+            if final:
+                break
+            if len(carry) > MAX_FAST_LINE:
+                return None
+            if progress:
+                progress(int(SCAN_SHARE * done), size)
+    return Layout(lines, np.concatenate(empty) if empty else np.zeros(0, np.int64), longest)
+
+
+def _string_columns(names: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
+                                strings_can_be_null=False, quoted_strings_can_be_null=False)
+
+
+def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], layout: Layout,
+                  progress: Progress | None) -> Iterator[Batch]:
+    """pyarrow's streaming reader over lines 2.., with row numbers rebuilt from the layout.
+
+    pyarrow skips zero-length lines and counts its lines without them ("logical" numbers, header
+    = 1); rows it cannot split into the header's columns go to the handler with that number.
+    Good rows take the logical numbers left over, in order; logical -> physical adds the blank
+    lines before.
+    """
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    invalid: list[tuple[int | None, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.text))
+        return "skip"
+
+    block = BLOCK_BYTES
+    while block < 2 * layout.longest + 2:
+        block *= 2
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False, block_size=block,
+                                       encoding=FAST_ENCODINGS[encoding]),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True,
+                                         invalid_row_handler=on_invalid),
+        convert_options=_string_columns(names))
+    blank_before = layout.empty - np.arange(len(layout.empty)) - 1   # non-blank lines before each blank one
+    size = path.stat().st_size
+    total = layout.lines - 1 - len(layout.empty)   # logical lines after the header
+    cursor, taken, seen = 2, 0, 0   # next logical number; invalid rows handled; good rows
+
+    def physical(logical: np.ndarray) -> np.ndarray:
+        return logical + np.searchsorted(blank_before, logical, side="left")
+
+    def take_invalid(upto: int) -> list[Bad]:
+        nonlocal taken
+        bad = []
+        while taken < len(invalid) and invalid[taken][0] is not None and invalid[taken][0] < upto:
+            number, text = invalid[taken]
+            taken += 1
+            cells = next(csv.reader([text], delimiter=delimiter), [])
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue   # a blank line is not a row
+            if len(cells) == width:
+                raise FastPathDisagrees(f"line {number}: pyarrow and csv split it differently")
+            row = int(physical(np.array([number]))[0])
+            bad.append(Bad(row, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {width}"))
+        return bad
+
+    try:
+        for rb in reader:
+            if any(number is None or number < cursor for number, _ in invalid[taken:]):
+                raise FastPathDisagrees("pyarrow reported a malformed row without its line or late")
+            pending = np.array([number for number, _ in invalid[taken:]], dtype=np.int64)
+            pending = pending[pending >= cursor]
+            logical = cursor + np.arange(rb.num_rows, dtype=np.int64)
+            logical += np.searchsorted(pending - np.arange(len(pending)), logical, side="right")
+            if rb.num_rows:
+                cursor = int(logical[-1]) + 1
+            if cursor - 1 > total + 1:
+                raise FastPathDisagrees("more rows than lines")
+            seen += rb.num_rows
+            table = pa.Table.from_batches([rb]).rename_columns(header)
+            rows = pa.array(physical(logical), type=pa.int64())
+            yield Batch(pa.Table.from_arrays([rows, *table.columns], names=["_row", *header]), take_invalid(cursor))
+            if progress:
+                progress(int(size * (SCAN_SHARE + (1 - SCAN_SHARE) * min(1.0, cursor / max(total, 1)))), size)
+        tail = take_invalid(sys.maxsize)
+        if seen + len(invalid) != total or taken != len(invalid):
+            raise FastPathDisagrees(f"{seen} rows and {len(invalid)} malformed lines where the scan found {total}")
+        yield Batch(make_table([], header, []), tail)
+        if progress:
+            progress(size, size)
+    finally:
+        reader.close()
+
+
+def _exact_batches(raw, text, delimiter: str, header: list[str], total: int, progress: Progress | None,
+                   batch_rows: int) -> Iterator[Batch]:
+    width = len(header)
+    lines = (line.replace("\0", "") for line in text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows: list[int] = []
+    values: list[list[str]] = []
+    bad: list[Bad] = []
+    number = 1
+    try:
+        for cells in reader:
+            number += 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue   # a blank line is not a row
+            if len(cells) == width:
+                rows.append(number)
+                values.append(cells)
+            else:
+                bad.append(Bad(number, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {width}"))
+            if len(rows) + len(bad) >= batch_rows:
+                yield Batch(make_table(rows, header, values), bad)
+                rows, values, bad = [], [], []
+                if progress:
+                    progress(raw.tell(), total)
+        yield Batch(make_table(rows, header, values), bad)
+        if progress:
+            progress(total, total)
+    finally:
+        raw.close()
+
+
+def read_csv(path: Path, encoding: str, progress: Progress | None = None, batch_rows: int = BATCH_ROWS,
+             fast: bool = True) -> tuple[list[str], Iterator[Batch]]:
+    """(header, batches): the fast reader when the file's layout allows it (and fast), else the exact one."""
+    raw = open(path, "rb")
+    total = path.stat().st_size
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    first = text.readline()
+    if not first.strip():
+        raw.close()
+        raise ReadError(f"{path}: empty file or no header line")
+    delimiter = _sniff_delimiter(first)
+    header = unique_names(next(csv.reader([first.replace("\0", "")], delimiter=delimiter)))
+    if fast and len(header) > 1:
+        layout = scan_layout(path, encoding, delimiter, progress)
+        if layout is not None and layout.longest <= MAX_FAST_LINE:
+            raw.close()
+            return header, _fast_batches(path, encoding, delimiter, header, layout, progress)
+    return header, _exact_batches(raw, text, delimiter, header, total, progress, batch_rows)
