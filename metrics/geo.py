@@ -22,6 +22,8 @@ DIVERGING = ((215, 48, 39), (252, 141, 89), (255, 255, 191), (145, 207, 96), (26
 # ColorBrewer YlOrRd (5 classes): low → high
 SEQUENTIAL = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
 FILL_ALPHA = 190
+ROBUST_MIN_UNITS = 20      # from this many units on, the scale spans the 5th-95th percentile;
+ROBUST_QUANTILE = 0.05     # values beyond it take the end colours (the legend says ≤ / ≥)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Scale:
     higher_is_better: bool
 
     def position(self, value: float) -> float:
-        """0..1 along the palette (0 = worst / lowest, 1 = best / highest)."""
+        """0..1 along the palette (0 = worst / lowest, 1 = best / highest); values outside [low, high] saturate."""
+        value = min(self.high, max(self.low, value))
         if self.kind == "diverging":
             span = max(abs(self.high - self.centre), abs(self.centre - self.low)) or 1.0
             pos = 0.5 + 0.5 * (value - self.centre) / span
@@ -52,7 +55,9 @@ class Scale:
         return [*_interpolate(palette, self.position(float(value))), FILL_ALPHA]
 
     def stops(self, n: int = 5) -> list[tuple[float, str]]:
-        """(value, hex colour) at n evenly spaced values from low to high, for a legend."""
+        """(value, hex colour) at n evenly spaced values from low to high, for a legend.
+
+        The scale saturates outside [low, high]: the first stop stands for "≤ low", the last for "≥ high"."""
         if self.kind == "empty":
             return []
         if self.kind == "diverging":  # low … centre … high, so the legend shows the midpoint colour
@@ -82,6 +87,8 @@ def make_scale(values: pd.Series, *, rate: bool, centre: float | None, higher_is
     if present.empty:
         return Scale("empty", 0.0, 0.0, None, higher_is_better)
     low, high = float(present.min()), float(present.max())
+    if len(present) >= ROBUST_MIN_UNITS:  # a few tiny-sample outliers must not wash out every other colour
+        low, high = float(present.quantile(ROBUST_QUANTILE)), float(present.quantile(1 - ROBUST_QUANTILE))
     if rate and centre is not None and not math.isnan(centre):
         return Scale("diverging", min(low, centre), max(high, centre), float(centre), higher_is_better)
     return Scale("sequential", low, high, None, higher_is_better)

@@ -11,6 +11,9 @@ from views.filterbar import View
 from views.state import lang, tr, viewer
 
 
+MAX_PER_ROW = 5   # more tiles than this go on two rows (hours do not fit six across at 1366 px)
+
+
 def change_text(metric_id: str, change) -> str | None:
     unit = BY_ID[metric_id].unit
     return fmt_pp(change, lang()) if unit == "rate" else fmt_relative(change, lang())
@@ -19,7 +22,9 @@ def change_text(metric_id: str, change) -> str | None:
 def row(view: View, metric_ids: tuple[str, ...]) -> None:
     """One tile per metric with MoM as the delta and YoY underneath; colours follow the metric's direction."""
     compared = fetch("compare_periods", viewer(), view.period, metric_ids, view.filters).set_index("metric_id")
-    for column, metric_id in zip(st.columns(len(metric_ids)), metric_ids):
+    per_row = len(metric_ids) if len(metric_ids) <= MAX_PER_ROW else -(-len(metric_ids) // 2)
+    columns = [c for start in range(0, len(metric_ids), per_row) for c in st.columns(per_row)]
+    for column, metric_id in zip(columns, metric_ids):
         metric, values = BY_ID[metric_id], compared.loc[metric_id]
         column.metric(
             ui.metric_label(metric_id), ui.value_text(metric_id, values["value"]),
