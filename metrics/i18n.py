@@ -90,7 +90,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.diverging": ("以全域值 {city} 为中点：绿色优于全域，红色劣于全域。", "Centred on the selection's value {city}: green is better, red worse."),
     "map.click_hint": ("点击区域下钻到下一级。", "Click an area to drill down one level."),
     "map.bottom_hint": ("已是最低层级（网格）。", "Lowest level (grids)."),
-    "map.selection_value": ("当前选择整体", "Whole selection"),
+    "map.selection_value": ("{metric}（当前选择整体）", "{metric}, whole selection"),
     "channel.hotline": ("12345热线", "12345 hotline"),
     "channel.app": ("移动应用", "App"),
     "channel.wechat": ("微信", "WeChat"),

@@ -36,10 +36,10 @@ layer_options = list(LAYERS) if unit_level in ("community", "grid") else list(LA
 layer = st.query_params.get("layer") if st.query_params.get("layer") in layer_options else "units"
 
 controls = st.columns([2, 2, 1, 2])
-picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
-                                      format_func=ui.metric_label)
 picked_layer = controls[1].segmented_control(tr("map.layer"), layer_options, default=layer,
                                              format_func=lambda k: tr(f"map.layer.{k}"), required=True) or layer
+picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
+                                      format_func=ui.metric_label, disabled=picked_layer != "units")
 resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res", "8")).isdigit() else 8
 resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
@@ -137,12 +137,14 @@ with right:
         f"<span style='width:18px;height:12px;background:{c};border:1px solid #999;display:inline-block'></span>"
         f"<span>{text}</span></div>" for text, c in legend[::-1]
     )
-    rows += (f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+    rows += "" if picked_layer != "units" else (f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
              f"<span style='width:18px;height:12px;background:{geo.rgb_hex(geo.NO_DATA_RGBA)};border:1px solid #999;"
              f"display:inline-block'></span><span>{tr('no_data')}</span></div>")
     st.html(f"<div style='font-size:13px'>{rows}</div>")
     if picked_layer == "units" and m.unit == "rate":
         st.caption(tr("map.diverging", city=fmt_rate(totals.get(picked_metric), language)))
-    st.caption(tr("map.click_hint") if child_level(view.level) else tr("map.bottom_hint"))
-    st.metric(tr("map.selection_value"), ui.value_text(picked_metric, totals.get(picked_metric)))
+    if picked_layer == "units":
+        st.caption(tr("map.click_hint") if child_level(view.level) else tr("map.bottom_hint"))
+    st.metric(tr("map.selection_value", metric=ui.metric_label(picked_metric)),
+              ui.value_text(picked_metric, totals.get(picked_metric)))
     ui.page_link("requests", tr("rows_link"), view.query(metric=picked_metric), icon=":material/table_rows:")

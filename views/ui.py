@@ -62,6 +62,9 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
         hoverlabel={"font": {"family": FONT}},
         separators=".,",
     )
+    if lang() == "zh":  # "10k" is not Chinese usage: full numbers with separators on every axis
+        fig.update_xaxes(exponentformat="none")
+        fig.update_yaxes(exponentformat="none")
     return fig
 
 
