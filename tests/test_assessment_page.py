@@ -94,3 +94,11 @@ def test_pdf_and_batch_buttons_run(page):
     assert not at.exception, [e.value for e in at.exception]
     key = "as_zip_beijing-3rates_1.0_2026-09_department_zh"
     assert key in at.session_state and at.session_state[key][:2] == b"PK"
+
+
+def test_unit_deep_link_selects_the_scorecard(page):
+    at = page(level="department", period="2026-09")
+    last = at.dataframe[0].value["单位编码"].iloc[-1]
+    assert at.selectbox(key="as_card_unit_department").value != last
+    again = page(level="department", period="2026-09", unit=last)
+    assert again.selectbox(key="as_card_unit_department").value == last

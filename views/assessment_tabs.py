@@ -75,8 +75,11 @@ def lists(book: ScorecardBook, language: str) -> None:
 
 def scorecard(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
     cards = {c.unit_id: c for c in book.ranking}
-    unit_id = st.selectbox(tx("unit", language), list(cards), key="as_card_unit",
+    wanted = st.query_params.get("unit")
+    unit_id = st.selectbox(tx("unit", language), list(cards), key=f"as_card_unit_{level}",
+                           index=list(cards).index(wanted) if wanted in cards else 0,
                            format_func=lambda u: f"{cards[u].rank or '—'}. {cards[u].display_name(language)}")
+    st.query_params["unit"] = unit_id
     card = cards[unit_id]
     cols = st.columns(4)
     cols[0].metric(tx("score", language), "—" if card.score is None else f"{card.score:.2f}",
