@@ -90,7 +90,13 @@ def test_map_click_drills_down_and_the_filter_bar_follows(live_server, browser):
         wait_rendered(page, (DECK,))
         canvas = page.locator(DECK).first
         box = canvas.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x - 3, y - 3)
+        page.mouse.move(x, y)
+        page.wait_for_selector(".deck-tooltip", timeout=15_000)
+        tip = page.locator(".deck-tooltip").first.inner_text()
+        assert "满意率" in tip and "诉求量" in tip and "<" not in tip, f"tooltip: {tip!r}"
+        page.mouse.click(x, y)
         page.wait_for_function("() => window.location.search.includes('level=street')", timeout=60_000)
         wait_rendered(page, (DECK,))
         query = parse_qs(urlparse(page.url).query)

@@ -65,10 +65,10 @@ name_col = "unit_name" if language == "zh" else "name_en"
 
 def tooltip_lines(row) -> dict[str, str]:
     value = row.get(picked_metric)
-    lines = [f"<b>{row.get(name_col) or row['unit_id']}</b>",
+    lines = [f"{row.get(name_col) or row['unit_id']}",
              f"{ui.metric_label(picked_metric)}: {ui.value_text(picked_metric, value)}"]
     lines += [f"{ui.metric_label(k)}: {ui.value_text(k, row.get(k))}" for k in TIP_METRICS if k != picked_metric]
-    return {"tip": "<br/>".join(lines)}
+    return {"tip": "\n".join(lines)}
 
 
 tile_url = os.environ.get("GRIDSCORE_TILE_URL")
@@ -111,7 +111,7 @@ elif picked_layer == "points":
 deck = pdk.Deck(
     layers=layers, initial_view_state=pdk.ViewState(**geo.view_state(bounds)),
     map_provider="carto", map_style=basemap,
-    tooltip={"html": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px"}},
+    tooltip={"text": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px", "whiteSpace": "pre-line"}},
 )
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
