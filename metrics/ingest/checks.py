@@ -130,14 +130,18 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str, has_grids: bool) 
     warnings = ",\n  ".join(_warnings(plan, has_grids))
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _checked AS
-WITH geo AS (
+WITH repeated AS (   -- a hash aggregate on two columns: far lighter than a window over whole rows
+  SELECT request_id, min(_row) AS first_row FROM _parsed
+  WHERE request_id IS NOT NULL GROUP BY request_id HAVING count(*) > 1
+), geo AS (
   SELECT p.*, g.lon AS wlon, g.lat AS wlat, g.grid_id, g._row IS NOT NULL AS coords_ok,
          coalesce(a.ancestor_id IS NOT NULL, false) AS grid_in_unit,
          coalesce(p.closed_at, CASE WHEN p.status = 'closed' THEN p.updated_at END) AS closed_final,
-         min(p._row) OVER (PARTITION BY p.request_id) AS first_row,
+         coalesce(d.first_row, p._row) AS first_row,
          CAST(timezone($tz, now()) AS TIMESTAMP) AS now_local
   FROM _parsed p LEFT JOIN _geo g ON g._row = p._row
   LEFT JOIN unit_ancestors a ON a.unit_id = g.grid_id AND a.ancestor_id = p.un_id
+  LEFT JOIN repeated d ON d.request_id = p.request_id
 ), base AS (
   SELECT *, CASE WHEN grid_id IS NOT NULL AND (un_id IS NULL OR grid_in_unit) THEN grid_id ELSE un_id END AS unit_final
   FROM geo

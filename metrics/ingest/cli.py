@@ -25,6 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     parser.add_argument("--tz", default=None, help=f"time zone of the store's local times (default {DEFAULT_TZ})")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--timings", action="store_true", help="also print the seconds spent in each stage")
 
 
 class ProgressLine:
@@ -51,7 +52,7 @@ class ProgressLine:
             print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
 
 
-def summary(r: ImportResult) -> str:
+def summary(r: ImportResult, timings: bool = False) -> str:
     if r.error:
         return f"{r.file}: cannot be read: {r.error}"
     lines = [
@@ -61,6 +62,8 @@ def summary(r: ImportResult) -> str:
         f"  {r.seconds:.1f} s, {r.rows_per_second:,.0f} rows/s"
         + ("" if r.reconciles else "  (!) read does not equal inserted + updated + unchanged + rejected"),
     ]
+    if timings and r.timings:
+        lines.append("  stages: " + ", ".join(f"{stage} {sec:.2f} s" for stage, sec in r.timings.items()))
     if r.missing_columns:
         lines.append(f"  columns not in the file: {', '.join(r.missing_columns)}")
     for title, kinds in (("rejected because", r.reject_kinds), ("warnings", r.warning_kinds)):
@@ -84,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.done()
     for r in results:
-        print(summary(r))
+        print(summary(r, args.timings))
     if any(r.error for r in results):
         return 1
     return 0 if any(r.inserted + r.updated + r.unchanged for r in results) else 1

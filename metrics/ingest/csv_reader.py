@@ -29,7 +29,7 @@ from metrics.ingest.batches import BATCH_ROWS, Bad, Batch, Progress, ReadError, 
 
 SAMPLE_BYTES = 1 << 20
 SCAN_BYTES = 16 << 20
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 1 << 20   # pyarrow reads ~40 blocks ahead: this bounds its memory (~40 MB)
 MAX_FAST_LINE = 64 << 20
 FAST_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
 SCAN_SHARE = 0.2   # of the read progress bar

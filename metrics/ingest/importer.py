@@ -6,11 +6,13 @@ leaves the store as it was. Each file gets its own row in ``imports``.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +23,15 @@ from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
 from metrics.ingest.mapping import Mapping, available, load_mapping
 from metrics.ingest.timeparse import DEFAULT_TZ
-from metrics.ingest.validate import Plan, parse, q
-from metrics.store import after_write, write_snapshot
+from metrics.ingest.validate import Plan, lit, parse, q
+from metrics.store import after_write, default_path, write_snapshot
 
 # (stage, done, total): stage is "read", "check", "place" or "write"
 Progress = Callable[[str, int, int], None]
-MEMORY_LIMIT = "1GB"
+# DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
+# beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
+# any size peaks near 0.8 GB (bench/bench_import.py).
+MEMORY_LIMIT = "512MB"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class ImportResult:
     reject_kinds: list[tuple[str, int]] = field(default_factory=list)
     warning_kinds: list[tuple[str, int]] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in order
     rejects_csv: Path | None = None
     error: str | None = None
 
@@ -67,6 +73,21 @@ class ImportResult:
     @property
     def rows_per_second(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
+
+
+class _Timer:
+    """``with timer("stage"):`` adds the block's wall time to timings["stage"]."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def sha256_of(path: Path) -> str:
@@ -190,14 +211,17 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     started_at = dt.datetime.now()
     result.fmt = readers.detect_format(path, options.fmt)
     byte_progress = (lambda done, total: progress("read", done, total)) if progress else None
-    header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress)
-    result.sha256 = sha256_of(path)
-    try:
-        read = stage(con, header, batches, None)
-    except readers.FastPathDisagrees:
-        header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress,
-                                                               fast=False)
-        read = stage(con, header, batches, None)
+    timed = _Timer(result.timings)
+    with timed("hash"):
+        result.sha256 = sha256_of(path)
+    with timed("read"):
+        header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress)
+        try:
+            read = stage(con, header, batches, None)
+        except readers.FastPathDisagrees:
+            header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress,
+                                                                   fast=False)
+            read = stage(con, header, batches, None)
     if not header:
         header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns
                   if c not in ("_row", *BAD_COLUMNS)]
@@ -208,22 +232,29 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     result.missing_columns = sorted(plan.missing)
     if progress:
         progress("check", 0, read)
-    parse(con, plan, tz)
-    locator = GridLocator.from_store(con)
-    checks.place(con, options.crs, locator, (lambda d, t: progress("place", d, t)) if progress else None)
-    checks.check(con, plan, tz, has_grids=len(locator) > 0)
+    with timed("parse"):
+        parse(con, plan, tz)
+    with timed("place"):
+        locator = GridLocator.from_store(con)
+        checks.place(con, options.crs, locator, (lambda d, t: progress("place", d, t)) if progress else None)
+    with timed("check"):
+        checks.check(con, plan, tz, has_grids=len(locator) > 0)
+        con.execute("DROP TABLE _parsed; DROP TABLE _geo")   # _checked has all that is written; free the memory
     if progress:
         progress("write", 0, read)
     provided = plan.provided()
-    counts = writer.classify(con, provided)
-    writer.upsert(con, provided, result.import_id)
-    result.rejected = writer.store_rejects(con, header, result.import_id)
+    with timed("classify"):
+        counts = writer.classify(con, provided)
+    with timed("upsert"):
+        writer.upsert(con, provided, result.import_id)
+    with timed("rejects"):
+        result.rejected = writer.store_rejects(con, header, result.import_id)
+        result.warnings = con.execute(
+            "SELECT coalesce(sum(len(warnings)), 0) FROM _checked WHERE len(reasons) = 0").fetchone()[0]
+        result.reject_kinds = writer.reason_counts(con, "reasons")
+        result.warning_kinds = writer.reason_counts(con, "warnings")
     result.read = read
     result.inserted, result.updated, result.unchanged = counts["insert"], counts["update"], counts["unchanged"]
-    result.warnings = con.execute(
-        "SELECT coalesce(sum(len(warnings)), 0) FROM _checked WHERE len(reasons) = 0").fetchone()[0]
-    result.reject_kinds = writer.reason_counts(con, "reasons")
-    result.warning_kinds = writer.reason_counts(con, "warnings")
     if options.rejects_dir and result.rejected:
         result.rejects_csv = writer.save_rejects_csv(con, result.import_id, path, options.rejects_dir)
     result.seconds = time.perf_counter() - started
@@ -252,16 +283,28 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
     if options.crs not in CRS:
         raise ValueError(f"unknown crs {options.crs!r}: one of {', '.join(CRS)}")
     results = []
-    with write_snapshot(db, label="import") as con:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute("SET enable_progress_bar = false")
-        for path in files:
-            path = Path(path)
-            step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
-            try:
-                results.append(import_one(con, path, options, step))
-            except (readers.ReadError, OSError) as exc:
-                results.append(ImportResult(new_import_id(), path, error=str(exc)))
-        if any(r.inserted or r.updated for r in results):
-            after_write(con)
+    store = Path(db) if db else default_path()
+    spill = store.parent / f".{store.name}.spill-{uuid.uuid4().hex[:12]}"
+    try:
+        with write_snapshot(store, label="import") as con:
+            for stale in store.parent.glob(f".{store.name}.spill-*"):   # left by a killed import; we hold the lock
+                shutil.rmtree(stale, ignore_errors=True)
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute(f"SET temp_directory = {lit(str(spill))}")
+            con.execute("SET enable_progress_bar = false")
+            for path in files:
+                path = Path(path)
+                step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
+                try:
+                    results.append(import_one(con, path, options, step))
+                except (readers.ReadError, OSError) as exc:
+                    results.append(ImportResult(new_import_id(), path, error=str(exc)))
+            if any(r.inserted or r.updated for r in results):
+                with _Timer(results[-1].timings)("refresh"):
+                    after_write(con)
+            published = time.perf_counter()
+        if results:
+            results[-1].timings["publish"] = time.perf_counter() - published
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     return results
