@@ -105,8 +105,10 @@ def feature_collection(
     a NULL value are grey.
     """
     merged = boundaries.merge(table, on="unit_id", how="left", suffixes=("", "_t"))
+    if metric not in merged:
+        merged[metric] = float("nan")
     features = []
-    for _, row in merged.iterrows():
+    for row in merged.to_dict("records"):
         value = row.get(metric)
         value = None if value is None or pd.isna(value) else float(value)
         props = {"unit_id": row["unit_id"], "fill": scale.rgba(value), **label(row)}

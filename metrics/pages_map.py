@@ -11,9 +11,12 @@ import pandas as pd
 from metrics import geo, queries
 from metrics.access import SCOPE_PREDICATE, Viewer
 from metrics.filters import Filters
+from metrics.i18n import code_label, fmt_count, fmt_value
 from metrics.periods import Period
+from metrics.registry import BY_ID
 
 POINT_LIMIT = 20_000
+TIP_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 
 _BOUNDARY_SQL = """
 SELECT b.unit_id, b.geometry, b.centroid_lat, b.centroid_lon
@@ -71,4 +74,56 @@ def points(
     return con.execute(sql, {**_params(viewer, period, filters), "limit": limit}).df()
 
 
-FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points}
+def _label(metric_id: str, lang: str) -> str:
+    return BY_ID[metric_id].zh if lang == "zh" else BY_ID[metric_id].en
+
+
+def unit_layer(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
+    metric_id: str, lang: str,
+) -> dict:
+    """Everything the map's unit layer draws, ready for pydeck: ``features`` (coloured by ``metric_id``,
+    each with a ``tip`` of its key figures in ``lang``), ``outline`` (uncoloured), ``scale``, the
+    selection's ``total`` value of the metric, and the ``view`` that fits the polygons."""
+    ids = tuple(dict.fromkeys((metric_id, *TIP_METRICS)))
+    table, bounds, totals = level_map(con, viewer, level, period, filters, ids)
+    metric = BY_ID[metric_id]
+    scale = geo.make_scale(table[metric_id], rate=metric.unit == "rate", centre=totals.get(metric_id),
+                           higher_is_better=metric.higher_is_better)
+    name_col = "unit_name" if lang == "zh" else "name_en"
+
+    def tip(row) -> dict[str, str]:
+        lines = [str(row.get(name_col) or row.get("unit_name") or row["unit_id"])]
+        lines += [f"{_label(k, lang)}: {fmt_value(row.get(k), BY_ID[k].unit, lang)}" for k in ids]
+        return {"tip": "\n".join(lines)}
+
+    empty = geo.Scale("empty", 0.0, 0.0, None, True)
+    return {
+        "features": geo.feature_collection(bounds, table, metric_id, scale, tip),
+        "outline": geo.feature_collection(bounds, table.iloc[0:0], metric_id, empty, lambda row: {}),
+        "scale": scale, "total": totals.get(metric_id), "view": geo.view_state(bounds), "empty": bounds.empty,
+    }
+
+
+def hex_layer(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, resolution: int, lang: str,
+) -> tuple[pd.DataFrame, geo.Scale]:
+    """Hexagon counts with their fill colour and tooltip, and the colour scale."""
+    hexes = hexagons(con, viewer, period, filters, resolution)
+    scale = geo.make_scale(hexes["n"], rate=False, centre=None, higher_is_better=False)
+    label = _label("requests", lang)
+    return hexes.assign(fill=[scale.rgba(v) for v in hexes["n"]],
+                        tip=[f"{label}: {fmt_count(v, lang)}" for v in hexes["n"]]), scale
+
+
+def point_layer(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, lang: str,
+) -> pd.DataFrame:
+    """Request points with a tooltip (category · status · received)."""
+    pts = points(con, viewer, period, filters)
+    return pts.assign(tip=[f"{c or ''} · {code_label('status', s or 'open', lang)} · {t}"
+                           for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
+
+
+FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points,
+             "unit_layer": unit_layer, "hex_layer": hex_layer, "point_layer": point_layer}

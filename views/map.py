@@ -20,7 +20,6 @@ from views.cache import fetch
 from views.state import lang, tr, viewer
 
 LAYERS = ("units", "hex", "points")
-TIP_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 MAP_HEIGHT = 560
 
 st.title(tr("nav.map"))
@@ -57,59 +56,36 @@ with controls[3]:
             filterbar.drill_to(parent, unit_level if unit_level not in (None, "department") else view.level)
             st.rerun()
 
-table, bounds, totals = fetch("level_map", me, view.level, view.period, view.filters, tuple(dict.fromkeys(
-    (picked_metric, *TIP_METRICS))))
+layer_data = fetch("unit_layer", me, view.level, view.period, view.filters, picked_metric, language)
 m = BY_ID[picked_metric]
-name_col = "unit_name" if language == "zh" else "name_en"
-
-
-def tooltip_lines(row) -> dict[str, str]:
-    value = row.get(picked_metric)
-    lines = [f"{row.get(name_col) or row['unit_id']}",
-             f"{ui.metric_label(picked_metric)}: {ui.value_text(picked_metric, value)}"]
-    lines += [f"{ui.metric_label(k)}: {ui.value_text(k, row.get(k))}" for k in TIP_METRICS if k != picked_metric]
-    return {"tip": "\n".join(lines)}
-
-
-tile_url = os.environ.get("GRIDSCORE_TILE_URL")
 # A style with no remote sources: Streamlit would otherwise fetch the Carto basemap style from the internet.
-basemap = geo.basemap_url(tile_url)
+basemap = geo.basemap_url(os.environ.get("GRIDSCORE_TILE_URL"))
 left, right = st.columns([4, 1], gap="medium")
-if bounds.empty:
+if layer_data["empty"]:
     left.info(tr("map.no_boundaries", level=tr("level." + view.level)), icon=":material/info:")
     st.stop()
-scale = geo.make_scale(table[picked_metric], rate=m.unit == "rate", centre=totals.get(picked_metric),
-                       higher_is_better=m.higher_is_better)
+scale = layer_data["scale"]
 layers = []
 if picked_layer == "units":
-    features = geo.feature_collection(bounds, table, picked_metric, scale, tooltip_lines)
     layers.append(pdk.Layer(
-        "GeoJsonLayer", features, id="units", pickable=True, stroked=True, filled=True,
+        "GeoJsonLayer", layer_data["features"], id="units", pickable=True, stroked=True, filled=True,
         get_fill_color="properties.fill", get_line_color=[60, 60, 60, 200], line_width_min_pixels=1,
         auto_highlight=True, highlight_color=[31, 111, 178, 90],
     ))
 else:
-    outline = geo.feature_collection(bounds, table.iloc[0:0], picked_metric, geo.Scale("empty", 0, 0, None, True),
-                                     lambda row: {"tip": str(row.get(name_col) or row["unit_id"])})
-    layers.append(pdk.Layer("GeoJsonLayer", outline, id="outline", pickable=False, stroked=True, filled=False,
-                            get_line_color=[90, 90, 90, 200], line_width_min_pixels=1))
+    layers.append(pdk.Layer("GeoJsonLayer", layer_data["outline"], id="outline", pickable=False, stroked=True,
+                            filled=False, get_line_color=[90, 90, 90, 200], line_width_min_pixels=1))
 if picked_layer == "hex":
-    hexes = fetch("hexagons", me, view.period, view.filters, picked_res)
-    hex_scale = geo.make_scale(hexes["n"], rate=False, centre=None, higher_is_better=False)
-    hexes = hexes.assign(fill=[hex_scale.rgba(v) for v in hexes["n"]],
-                         tip=[f"{ui.metric_label('requests')}: {fmt_count(v, language)}" for v in hexes["n"]])
+    hexes, scale = fetch("hex_layer", me, view.period, view.filters, picked_res, language)
     layers.append(pdk.Layer("H3HexagonLayer", hexes, id="hex", pickable=True, get_hexagon="hex",
-                            get_fill_color="fill", extruded=False, stroked=False))
-    scale = hex_scale
+                            get_fill_color="fill", extruded=False, stroked=False, opacity=0.85))
 elif picked_layer == "points":
-    pts = fetch("points", me, view.period, view.filters)
-    pts = pts.assign(tip=[f"{c or ''} · {tr('status.' + (s or 'open'))} · {t}"
-                          for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
+    pts = fetch("point_layer", me, view.period, view.filters, language)
     layers.append(pdk.Layer("ScatterplotLayer", pts, id="points", pickable=True, get_position=["lon", "lat"],
                             get_radius=25, radius_min_pixels=2, get_fill_color=[228, 87, 46, 200]))
 
 deck = pdk.Deck(
-    layers=layers, initial_view_state=pdk.ViewState(**geo.view_state(bounds)),
+    layers=layers, initial_view_state=pdk.ViewState(**layer_data["view"]),
     map_provider="carto", map_style=basemap,
     tooltip={"text": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px", "whiteSpace": "pre-line"}},
 )
@@ -142,9 +118,9 @@ with right:
              f"display:inline-block'></span><span>{tr('no_data')}</span></div>")
     st.html(f"<div style='font-size:13px'>{rows}</div>")
     if picked_layer == "units" and m.unit == "rate":
-        st.caption(tr("map.diverging", city=fmt_rate(totals.get(picked_metric), language)))
+        st.caption(tr("map.diverging", city=fmt_rate(layer_data["total"], language)))
     if picked_layer == "units":
         st.caption(tr("map.click_hint") if child_level(view.level) else tr("map.bottom_hint"))
     st.metric(tr("map.selection_value", metric=ui.metric_label(picked_metric)),
-              ui.value_text(picked_metric, totals.get(picked_metric)))
+              ui.value_text(picked_metric, layer_data["total"]))
     ui.page_link("requests", tr("rows_link"), view.query(metric=picked_metric), icon=":material/table_rows:")
