@@ -188,3 +188,23 @@ def test_intranet_tile_url_is_used_as_the_basemap(demo_store, browser, monkeypat
                 page.context.close()
     finally:
         tiles.shutdown()
+
+
+def test_requests_csv_download_is_masked_utf8_with_bom(live_server, browser, tmp_path):
+    page = open_page(browser, f"{live_server}/requests?metric=satisfaction_rate")
+    try:
+        wait_rendered(page, ('[data-testid="stDataFrame"]',))
+        with page.expect_download(timeout=120_000) as download:
+            page.locator('[data-testid="stDownloadButton"] button').first.click()
+        path = tmp_path / "rows.csv"
+        download.value.save_as(path)
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so Excel reads the Chinese"
+        text = raw.decode("utf-8-sig")
+        header, first = text.splitlines()[:2]
+        assert "电话" in header and "得分" in header
+        phone = first.split(",")[header.split(",").index("电话")]
+        assert "*" in phone, f"phone not masked: {phone}"
+        assert_no_error(page)
+    finally:
+        page.context.close()
