@@ -15,11 +15,10 @@ import duckdb
 import pandas as pd
 
 from metrics.access import DEMO_VIEWER
-from metrics.assessment import assess, ranking, scheme_period
-from metrics.cli_common import add_db_option, db_path, fail
+from metrics.assessment import assess, ranking
+from metrics.cli_common import add_db_option, fail, open_for_scheme
 from metrics.periods import Period
-from metrics.schemes import DEFAULT_SCHEME, LEVELS, Scheme, SchemeError, load_scheme
-from metrics.store import StoreError, open_read
+from metrics.schemes import DEFAULT_SCHEME, LEVELS, Scheme
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 COLUMNS = ("unit_id", "unit_name", "requests", *RATES, "score", "rank", "grade", "grade_en",
@@ -61,15 +60,10 @@ def _print_table(out: pd.DataFrame, title: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        scheme = load_scheme(args.scheme)
-        period = scheme_period(scheme, args.period)
-    except (SchemeError, ValueError) as exc:
-        return fail(str(exc), 2)
-    try:
-        con = open_read(db_path(args))
-    except StoreError as exc:
-        return fail(str(exc))
+    opened = open_for_scheme(args)
+    if isinstance(opened, int):
+        return opened
+    scheme, period, con = opened
     try:
         scored = assess(con, DEMO_VIEWER, scheme, period, level=args.level, extra_metrics=RATES)
     except (duckdb.Error, KeyError) as exc:

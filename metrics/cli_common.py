@@ -24,4 +24,25 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-__all__ = ["add_db_option", "db_path", "fail", "StoreError"]
+def open_for_scheme(args: argparse.Namespace):
+    """Load ``--scheme``, resolve ``--period`` for it and open ``--db``.
+
+    Returns (scheme, period, connection), or the exit code after printing a one-line error:
+    2 for a bad scheme or period, 1 for a store that cannot be opened.
+    """
+    from metrics.assessment import scheme_period
+    from metrics.schemes import SchemeError, load_scheme
+    from metrics.store import open_read
+
+    try:
+        scheme = load_scheme(args.scheme)
+        period = scheme_period(scheme, args.period)
+    except (SchemeError, ValueError) as exc:
+        return fail(str(exc), 2)
+    try:
+        return scheme, period, open_read(db_path(args))
+    except StoreError as exc:
+        return fail(str(exc))
+
+
+__all__ = ["add_db_option", "db_path", "fail", "open_for_scheme", "StoreError"]

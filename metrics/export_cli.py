@@ -17,13 +17,11 @@ from pathlib import Path
 import duckdb
 
 from metrics.access import DEMO_VIEWER
-from metrics.assessment import scheme_period
-from metrics.cli_common import add_db_option, db_path, fail
+from metrics.cli_common import add_db_option, db_path, fail, open_for_scheme
 from metrics.export import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export_log import current_user, file_entry, log_path, record
-from metrics.schemes import DEFAULT_SCHEME, LEVELS, SchemeError, load_scheme
+from metrics.schemes import DEFAULT_SCHEME, LEVELS
 from metrics.scorecard_build import build_book
-from metrics.store import StoreError, open_read
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,16 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        scheme = load_scheme(args.scheme)
-        period = scheme_period(scheme, args.period)
-    except (SchemeError, ValueError) as exc:
-        return fail(str(exc), 2)
+    opened = open_for_scheme(args)
+    if isinstance(opened, int):
+        return opened
+    scheme, period, con = opened
     db = db_path(args)
-    try:
-        con = open_read(db)
-    except StoreError as exc:
-        return fail(str(exc))
     who = current_user()
     try:
         book = build_book(con, DEMO_VIEWER, scheme, period, args.level, generated_by=who)

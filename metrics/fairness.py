@@ -24,11 +24,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.access import SCOPE_PREDICATE, Viewer
+from metrics.access import Viewer
+from metrics.breakdown import unit_category_rates
 from metrics.periods import Period
-from metrics.registry import BY_ID
 from metrics.schemes import Scheme
-from metrics.store import read_sql
 
 FUNNEL_LEVELS: tuple[float, ...] = (0.95, 0.998)
 
@@ -129,19 +128,8 @@ def category_counts(
     basic_credit: float = 0.9,
 ) -> pd.DataFrame:
     """Per unit of ``level`` × request category: a rate's credit sum (num) and denominator (den)."""
-    m = BY_ID[metric]
-    if m.kind != "rate":
-        raise ValueError(f"{metric} is not a rate; case-mix adjustment needs a numerator and denominator")
-
-    def count(condition: str) -> str:
-        return f"CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS DOUBLE)"
-    num = " + ".join(count(t.condition) if t.weight is None else f"CAST(${t.weight} AS DOUBLE) * {count(t.condition)}"
-                     for t in m.terms)
-    sql = read_sql("assessment_casemix").format(num=num, den=count(m.denominator), scope=SCOPE_PREDICATE)
-    params = {**period.params(), **viewer.scope_params(), "level": level}
-    if "$basic_credit" in sql:
-        params["basic_credit"] = basic_credit
-    return con.execute(sql, params).df()
+    table = unit_category_rates(con, viewer, level, period, [metric], basic_credit)
+    return table.rename(columns={f"{metric}_num": "num", f"{metric}_den": "den"})[["unit_id", "category", "num", "den"]]
 
 
 def rank_stability(

@@ -18,7 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.access import SCOPE_PREDICATE, Viewer
+from metrics.access import Viewer
+from metrics.breakdown import unit_category_rates
 from metrics.assessment import assess, black_list, red_list, score_change
 from metrics.fairness import add_wilson
 from metrics.periods import Period, previous
@@ -27,7 +28,6 @@ from metrics.registry import BY_ID
 from metrics.schemes import Scheme
 from metrics.scorecard import (CategoryDrag, IndicatorLine, ScorecardBook, TrendPoint, UnitCard,
                                definitions_for, missing)
-from metrics.store import read_sql
 
 TREND_PERIODS = 6
 TOP_DRAGS = 5
@@ -66,22 +66,7 @@ def _indicator_ranks(scored: pd.DataFrame, metric: str) -> pd.Series:
 def category_breakdown(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
                        level: str) -> pd.DataFrame:
     """Per unit × category: requests, and num / den of each rate indicator (one query)."""
-    rates = _rate_ids(scheme)
-
-    def count(condition: str) -> str:
-        return f"CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS DOUBLE)"
-
-    cols = ["CAST(count(*) AS DOUBLE) AS requests"]
-    for m in rates:
-        metric = BY_ID[m]
-        num = " + ".join(count(t.condition) if t.weight is None else f"CAST(${t.weight} AS DOUBLE) * {count(t.condition)}"
-                         for t in metric.terms)
-        cols += [f"{num} AS {m}_num", f"{count(metric.denominator)} AS {m}_den"]
-    sql = read_sql("scorecard_categories").format(aggregates=",\n    ".join(cols), scope=SCOPE_PREDICATE)
-    params = {**period.params(), **viewer.scope_params(), "level": level}
-    if "$basic_credit" in sql:
-        params["basic_credit"] = scheme.basic_credit
-    return con.execute(sql, params).df()
+    return unit_category_rates(con, viewer, level, period, _rate_ids(scheme), scheme.basic_credit)
 
 
 def _drags(breakdown: pd.DataFrame, scored: pd.DataFrame, scheme: Scheme, top: int = TOP_DRAGS

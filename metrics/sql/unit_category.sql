@@ -1,7 +1,8 @@
--- Scorecard categories (metrics/scorecard_build.py): per unit of level $level x request category,
--- the request count and each rate indicator's credit sum (<rate>_num) and denominator (<rate>_den)
--- for requests received in [$start, $end) within the viewer's scope. Ownership as in
--- assessment_casemix.sql: territorial units own their subtree, a department the requests it handled.
+-- Per unit of level $level x request category (metrics/breakdown.py, used by the case-mix
+-- adjustment and the scorecards): the request count and each rate's credit sum (<rate>_num) and
+-- denominator (<rate>_den) for requests received in [$start, $end) within the viewer's scope.
+-- Territorial units own every request in their subtree (closure table); a department owns the
+-- requests it handled (dept_id; its depth-0 closure row maps it to itself).
 -- The aggregates and the scope predicate are registry / access SQL fragments (code, never values); values are bound.
 WITH owner AS (
     SELECT a.unit_id AS leaf_id, a.ancestor_id AS unit_id
