@@ -146,7 +146,7 @@ def parse(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str) -> None:
     con.execute(_NAME_TABLES)
     params: dict[str, object] = {"tz": tz}
     sel, joins = ["s._row"], []
-    for t in ("request_id", *TEXT, *NUMBERS, *INTEGERS, *TIMESTAMPS, *vocab_targets):
+    for t in (*NUMBERS, *INTEGERS, *TIMESTAMPS, *vocab_targets):   # the source text, for reasons
         if t in plan.source:
             sel.append(f"{_src(plan, t)} AS raw_{t}")
     sel.append(f"{_src(plan, 'request_id')} AS request_id")

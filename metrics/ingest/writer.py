@@ -17,29 +17,36 @@ from metrics.ingest.validate import q
 
 
 def classify(con: duckdb.DuckDBPyConnection, provided: list[str]) -> dict[str, int]:
-    """_action(request_id, action) for the kept rows; returns counts per action."""
+    """_action(_row, action) for the kept rows already stored ('update' / 'unchanged'); counts per action.
+
+    Kept rows not in _action are inserts: a first import joins nothing wide and inserts by a scan.
+    """
     changed = " OR ".join(f"k.{q(c)} IS DISTINCT FROM r.{q(c)}" for c in provided) or "false"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _action AS
-        SELECT k.request_id, CASE WHEN r.request_id IS NULL THEN 'insert'
-                                  WHEN {changed} THEN 'update' ELSE 'unchanged' END AS action
-        FROM _checked k LEFT JOIN requests r ON r.request_id = k.request_id
+        SELECT k._row, CASE WHEN {changed} THEN 'update' ELSE 'unchanged' END AS action
+        FROM _checked k JOIN requests r ON r.request_id = k.request_id
         WHERE len(k.reasons) = 0""")
     counts = dict(con.execute("SELECT action, count(*) FROM _action GROUP BY action").fetchall())
-    return {a: int(counts.get(a, 0)) for a in ("insert", "update", "unchanged")}
+    kept = con.execute("SELECT count(*) FROM _checked WHERE len(reasons) = 0").fetchone()[0]
+    out = {a: int(counts.get(a, 0)) for a in ("update", "unchanged")}
+    return {"insert": kept - sum(out.values()), **out}
 
 
-def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str) -> None:
+def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, counts: dict[str, int]) -> None:
+    """Update the changed rows, insert the new ones (set-based; no statement when there is nothing to do)."""
     cols = [q(c) for c in provided]
-    if provided:
+    if provided and counts["update"]:
         sets = ", ".join(f"{c} = k.{c}" for c in cols)
         con.execute(f"""UPDATE requests SET {sets}, import_id = $id
-            FROM _checked k JOIN _action a ON a.request_id = k.request_id AND a.action = 'update'
-            WHERE requests.request_id = k.request_id AND len(k.reasons) = 0""", {"id": import_id})
+            FROM _checked k JOIN _action a ON a._row = k._row AND a.action = 'update'
+            WHERE requests.request_id = k.request_id""", {"id": import_id})
+    if not counts["insert"]:
+        return
     names = ", ".join(["request_id", *cols, "import_id"])
     values = ", ".join(["k.request_id", *(f"k.{c}" for c in cols), "$id"])
+    stored = "AND k._row NOT IN (SELECT _row FROM _action)" if counts["update"] or counts["unchanged"] else ""
     con.execute(f"""INSERT INTO requests ({names})
-        SELECT {values} FROM _checked k JOIN _action a ON a.request_id = k.request_id AND a.action = 'insert'
-        WHERE len(k.reasons) = 0""", {"id": import_id})
+        SELECT {values} FROM _checked k WHERE len(k.reasons) = 0 {stored}""", {"id": import_id})
 
 
 def store_rejects(con: duckdb.DuckDBPyConnection, header: list[str], import_id: str) -> int:
