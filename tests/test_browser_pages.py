@@ -208,3 +208,20 @@ def test_requests_csv_download_is_masked_utf8_with_bom(live_server, browser, tmp
         assert_no_error(page)
     finally:
         page.context.close()
+
+
+def test_switching_language_keeps_the_filters(live_server, browser, sample):
+    page = open_page(browser, f"{live_server}/response?period=2026-08&unit={sample['street']}")
+    try:
+        wait_rendered(page, (PLOTLY,))
+        for label, expect in (("English", "Period Aug 2026"), ("中文", "统计周期 2026年8月")):
+            page.get_by_text(label, exact=True).click()
+            page.wait_for_function(
+                "t => document.querySelector('[data-testid=\"stCaptionContainer\"]')?.innerText.includes(t)",
+                arg=expect, timeout=60_000)
+            wait_rendered(page, (PLOTLY,))
+            query = parse_qs(urlparse(page.url).query)
+            assert query["unit"] == [sample["street"]] and query["period"] == ["2026-08"], page.url
+            assert_no_error(page)
+    finally:
+        page.context.close()

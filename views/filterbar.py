@@ -14,14 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from metrics.filters import Filters
-from metrics.i18n import fmt_period
+from metrics.i18n import code_label, fmt_period
 from metrics.pages_common import (
     LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
     periods_between, unit_catalog,
 )
 from metrics.periods import Period, custom, parse_period
 from metrics.store import DataVersion
-from views.state import cursor, lang, store_version, tr, viewer
+from views.state import cursor, lang, store_version, tr, translator, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
 ALL = "__all__"
@@ -99,7 +99,9 @@ def _set(key: str, value: str | None) -> None:
 
 def _synced(key: str, url_value: object) -> str:
     """The widget key, pre-filled from the URL whenever the URL changed since the widget last wrote it."""
-    widget = f"fb_{key}"
+    # Widgets keep their value as the displayed text: a language switch changes that text, so each
+    # language has its own widgets (pre-filled from the URL like any fresh widget).
+    widget = f"fb_{key}_{lang()}"
     fresh = st.session_state.get("_fb_fresh", False)  # another page's widgets: their state does not carry over
     if fresh or st.session_state.get(f"_fb_url_{key}") != url_value or widget not in st.session_state:
         st.session_state[widget] = url_value
@@ -115,7 +117,7 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
     kind = current.kind if current.kind in PERIOD_KINDS else "custom"
     kinds = list(PERIOD_KINDS)
     chosen_kind = st.sidebar.segmented_control(
-        tr("period"), kinds, key=_synced("period_kind", kind), format_func=lambda k: tr(f"period.{k}"),
+        tr("period"), kinds, key=_synced("period_kind", kind), format_func=lambda k, t_=translator(): t_(f"period.{k}"),
         required=True,
     ) or kind
     if chosen_kind == "custom":
@@ -138,7 +140,7 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
             value = labels[0] if chosen_kind != "month" else default_period(first, last).label
         label = st.sidebar.selectbox(
             tr(f"period.{chosen_kind}"), labels, key=_synced(f"period_{chosen_kind}", value),
-            format_func=lambda text: fmt_period(parse_period(text), lang()),
+            format_func=lambda text, lg=lang(): fmt_period(parse_period(text), lg),
         )
         period = parse_period(label or value)
     if period.label != state.get("period"):
@@ -167,7 +169,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
         current = chain[depth] if depth < len(chain) else ALL
         pick = st.sidebar.selectbox(
             tr(f"level.{level}"), [ALL, *kids], key=_synced(f"unit_{level}", current),
-            format_func=lambda u: tr("unit.any") if u == ALL else names.get(u, u),
+            format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
         )
         if pick == ALL:
             break
@@ -177,7 +179,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
         current = unit_id if is_dept else ALL
         pick = st.sidebar.selectbox(
             tr("level.department"), [ALL, *depts], key=_synced("unit_dept", current),
-            format_func=lambda u: tr("unit.any") if u == ALL else names.get(u, u),
+            format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
         )
         if pick != ALL and (pick != current or is_dept):
             chosen = pick
@@ -194,7 +196,7 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None) -> str
     if current not in present:
         current = default if default in present else (present[0] if present else "street")
     level = st.sidebar.selectbox(
-        tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv: tr(f"level.{lv}"),
+        tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv, t_=translator(): t_(f"level.{lv}"),
     ) or current
     if level != state.get("level"):
         _set("level", level)
@@ -213,9 +215,8 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
 
 
 def _code(kind: str):
-    from metrics.i18n import code_label
-
-    return lambda value: code_label(kind, value, lang())
+    language = lang()
+    return lambda value: code_label(kind, value, language)
 
 
 def drill_to(unit_id: str | None, level: str) -> None:
@@ -247,7 +248,7 @@ def render() -> tuple[object, View]:
     level = _level(state, cat, unit_id)
     categories = _multi(state, "cat", tr("category"), options["categories"])
     channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=_code("channel"))
-    sources = _multi(state, "src", tr("source"), options["sources"], fmt=lambda s: tr(f"source.{s}"))
+    sources = _multi(state, "src", tr("source"), options["sources"], fmt=_code("source"))
     urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
     filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,
                       unit_id=unit_id)

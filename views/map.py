@@ -17,7 +17,7 @@ from metrics.pages_common import child_level
 from metrics.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
-from views.state import lang, tr, viewer
+from views.state import lang, tr, translator, viewer
 
 LAYERS = ("units", "hex", "points")
 MAP_HEIGHT = 560
@@ -36,9 +36,9 @@ layer = st.query_params.get("layer") if st.query_params.get("layer") in layer_op
 
 controls = st.columns([2, 2, 1, 2])
 picked_layer = controls[1].segmented_control(tr("map.layer"), layer_options, default=layer,
-                                             format_func=lambda k: tr(f"map.layer.{k}"), required=True) or layer
+                                             format_func=lambda k, t_=translator(): t_(f"map.layer.{k}"), required=True) or layer
 picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
-                                      format_func=ui.metric_label, disabled=picked_layer != "units")
+                                      format_func=ui.metric_labeler(), disabled=picked_layer != "units")
 resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res", "8")).isdigit() else 8
 resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),

@@ -14,7 +14,7 @@ from metrics.queries_detail import DRILL_ORDER
 from metrics.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
-from views.state import connection, lang, tr, viewer
+from views.state import connection, lang, tr, translator, viewer
 
 PAGE_SIZE = 50
 COLUMNS = ("request_id", "received_at", "category", "channel", "source", "unit_name", "dept_name", "urgency",
@@ -35,9 +35,9 @@ descending = st.query_params.get("desc", "1") != "0"
 controls = st.columns([3, 2, 1, 1])
 options = [None, *metric_ids]
 picked = controls[0].selectbox(tr("requests.metric"), options, index=options.index(metric),
-                               format_func=lambda m: tr("requests.all_rows") if m is None else ui.metric_label(m))
+                               format_func=lambda m, all_=tr("requests.all_rows"), label=ui.metric_labeler(): all_ if m is None else label(m))
 order = controls[1].selectbox(tr("requests.sort"), DRILL_ORDER, index=DRILL_ORDER.index(order),
-                              format_func=lambda c: tr(f"col.{c}"))
+                              format_func=lambda c, t_=translator(): t_(f"col.{c}"))
 descending = controls[2].toggle(tr("requests.desc"), value=descending)
 for key, value, default in (("metric", picked, None), ("sort", order, "received_at"),
                             ("desc", "1" if descending else "0", "1")):

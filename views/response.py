@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.i18n import fmt_hours
 from views import filterbar, tiles, ui
 from views.cache import fetch
-from views.state import lang, tr, viewer
+from views.state import lang, tr, translator, viewer
 
 HOURS = ("response_hours_p50", "response_hours_p90", "close_hours_p50", "close_hours_p90")
 ON_TIME = ("on_time_response_rate", "on_time_close_rate")
@@ -25,7 +25,7 @@ table = fetch("unit_table", me, view.level, view.period, view.filters, ("request
 name_col = "unit_name" if language == "zh" else "name_en"
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
 which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
-                             format_func=lambda k: tr(f"response.{k}"), key="which") or "response"
+                             format_func=lambda k, t_=translator(): t_(f"response.{k}"), key=f"which_{language}") or "response"
 p50, p90 = f"{which}_hours_p50", f"{which}_hours_p90"
 if ui.is_empty(table, p50):
     ui.no_data()

@@ -26,6 +26,12 @@ def tr(key: str, **fmt: object) -> str:
     return t(key, lang(), **fmt)
 
 
+def translator():
+    """``tr`` bound to the language of this run, for widget format functions (which may be called later)."""
+    language = lang()
+    return lambda key, **fmt: t(key, language, **fmt)
+
+
 def viewer() -> Viewer:
     """Login is off: the demo viewer sees every unit, personal data masked (DESIGN §7)."""
     return DEMO_VIEWER

@@ -26,6 +26,12 @@ def metric_label(metric_id: str) -> str:
     return metric.zh if lang() == "zh" else metric.en
 
 
+def metric_labeler():
+    """``metric_label`` bound to the language of this run (for widget format functions)."""
+    language = lang()
+    return lambda metric_id: (BY_ID[metric_id].zh if language == "zh" else BY_ID[metric_id].en)
+
+
 def metric_formula(metric_id: str) -> str:
     metric = BY_ID[metric_id]
     return metric.formula_zh if lang() == "zh" else metric.formula_en
@@ -98,4 +104,5 @@ def localize(frame: pd.DataFrame) -> pd.DataFrame:
 
 def code(kind: str):
     """A format_func for widgets listing coded values."""
-    return lambda value: code_label(kind, value, lang())
+    language = lang()
+    return lambda value: code_label(kind, value, language)
