@@ -65,6 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_data.detail": ("暂无数据：当前筛选条件下没有工单。", "No data: no requests match the current filters."),
     "rows_link": ("查看工单明细", "See the requests"),
     "rows_link.short": ("明细", "Rows"),
+    "chart.click_rows": ("点击图形查看对应工单。", "Click the chart to see the requests behind it."),
     "score": ("综合得分", "Composite score"),
     "rank": ("排名", "Rank"),
     "grade": ("等级", "Grade"),

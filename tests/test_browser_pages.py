@@ -225,3 +225,21 @@ def test_switching_language_keeps_the_filters(live_server, browser, sample):
             assert_no_error(page)
     finally:
         page.context.close()
+
+
+def test_clicking_a_chart_opens_the_rows_behind_it(live_server, browser):
+    page = open_page(browser, f"{live_server}/")
+    try:
+        wait_rendered(page, (PLOTLY,))
+        hot = page.locator(".js-plotly-plot").nth(1)          # the category hot list
+        bar = hot.locator("g.point path").first
+        bar.scroll_into_view_if_needed()
+        bar.click(force=True)
+        page.wait_for_function("() => window.location.pathname.endsWith('/requests')", timeout=60_000)
+        wait_rendered(page, ('[data-testid="stDataFrame"]',))
+        query = parse_qs(urlparse(page.url).query)
+        assert query.get("cat") and query.get("period"), page.url
+        assert query["cat"][0] in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert_no_error(page)
+    finally:
+        page.context.close()

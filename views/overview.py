@@ -58,6 +58,7 @@ with left:
     else:
         fig = go.Figure()
         fig.add_bar(x=series["bucket"], y=series["requests"], name=ui.metric_label("requests"),
+                    customdata=[b.strftime("%Y-%m") for b in series["bucket"]],
                     marker_color="#c6dbef", hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
         for metric_id in TREND_RATES:
             fig.add_scatter(x=series["bucket"], y=series[metric_id], name=ui.metric_label(metric_id), yaxis="y2",
@@ -67,7 +68,9 @@ with left:
             yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "title": tr("rate")},
             xaxis={"tickformat": "%Y-%m" if language == "zh" else "%b %Y"},
         )
-        ui.plot(ui.style(fig), key="trend")
+        ui.plot(ui.style(fig), key="trend", query=view.query(),
+                rows=lambda p: {"period": str(p.get("customdata") or p["x"])[:7]})
+        st.caption(tr("chart.click_rows"))
 with right:
     st.markdown(f"#### {tr('alerts.heading')}")
     found = fetch("alert_list", me, view.level, view.period, view.filters, view.as_of, DEFAULT_SCHEME)
@@ -125,8 +128,10 @@ else:
     colours = [ui.BAD if (c or 0) > 0.1 else ui.NEUTRAL for c in hot["change"].fillna(0)]
     fig = go.Figure(go.Bar(
         x=hot["requests"], y=labels, orientation="h", marker_color=colours,
-        customdata=hot["previous"], hovertemplate="%{y}: %{x:,} (" + tr("previous") + " %{customdata:,})<extra></extra>",
+        customdata=list(zip(hot["previous"], hot["category"])),
+        hovertemplate="%{y}: %{x:,} (" + tr("previous") + " %{customdata[0]:,})<extra></extra>",
     ))
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": ui.metric_label("requests")})
-    ui.plot(ui.style(fig, height=360, legend=False), key="hot")
-    st.caption(tr("overview.categories_note"))
+    ui.plot(ui.style(fig, height=360, legend=False), key="hot", query=view.query(),
+            rows=lambda p: {"cat": p["customdata"][1]})
+    st.caption(tr("overview.categories_note") + " " + tr("chart.click_rows"))

@@ -100,6 +100,9 @@ else:
     fig = go.Figure()
     for metric_id, colour in (("repeat_rate", ui.PALETTE[3]), ("return_rate", ui.PALETTE[4])):
         fig.add_bar(x=cats["category"], y=cats[metric_id], name=ui.metric_label(metric_id), marker_color=colour,
+                    customdata=[metric_id] * len(cats),
                     hovertemplate="%{x}: %{y:.1%}<extra>" + ui.metric_label(metric_id) + "</extra>")
     fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "title": tr("rate")})
-    ui.plot(ui.style(fig), key="by_category")
+    ui.plot(ui.style(fig), key="by_category", query=view.query(),
+            rows=lambda p: {"cat": p["x"], "metric": p.get("customdata") or "repeat_rate"})
+    st.caption(tr("chart.click_rows"))

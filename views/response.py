@@ -34,10 +34,13 @@ else:
     fig = go.Figure()
     for metric_id, colour in ((p50, ui.PALETTE[0]), (p90, ui.PALETTE[1])):
         fig.add_bar(y=shown[name_col], x=shown[metric_id], name=ui.metric_label(metric_id), orientation="h",
-                    marker_color=colour, customdata=[fmt_hours(v, language) for v in shown[metric_id]],
-                    hovertemplate="%{y}: %{customdata}<extra>" + ui.metric_label(metric_id) + "</extra>")
+                    marker_color=colour,
+                    customdata=list(zip([fmt_hours(v, language) for v in shown[metric_id]], shown["unit_id"])),
+                    hovertemplate="%{y}: %{customdata[0]}<extra>" + ui.metric_label(metric_id) + "</extra>")
     fig.update_layout(barmode="group", yaxis={"autorange": "reversed"}, xaxis={"title": tr("hours")})
-    ui.plot(ui.style(fig, height=max(320, 26 * len(shown) + 80)), key="by_unit")
+    ui.plot(ui.style(fig, height=max(320, 26 * len(shown) + 80)), key="by_unit", query=view.query(metric=p90),
+            rows=lambda p: {"unit": p["customdata"][1]})
+    st.caption(tr("chart.click_rows"))
     if len(table.dropna(subset=[p90])) > len(shown):
         st.caption(tr("response.top30"))
 

@@ -62,7 +62,8 @@ else:
         x=shown["satisfaction_rate"], y=shown[name_col], mode="markers", marker={"color": ui.PALETTE[0], "size": 8},
         error_x={"type": "data", "symmetric": False, "array": shown["err_hi"], "arrayminus": shown["err_lo"],
                  "color": "#888"},
-        customdata=shown[["satisfaction_rate_lo", "satisfaction_rate_hi", "satisfaction_rate_den"]].to_numpy(),
+        customdata=shown[["satisfaction_rate_lo", "satisfaction_rate_hi", "satisfaction_rate_den", "unit_id"]]
+        .to_numpy(dtype=object),
         hovertemplate="%{y}: %{x:.1%} (95% CI %{customdata[0]:.1%}–%{customdata[1]:.1%}, n=%{customdata[2]:,})"
                       "<extra></extra>",
     ))
@@ -71,8 +72,9 @@ else:
                       annotation_text=tr("satisfaction.overall"), annotation_position="top")
     fig.update_layout(xaxis={"tickformat": ".0%", "title": ui.metric_label("satisfaction_rate")},
                       yaxis={"autorange": "reversed"})
-    ui.plot(ui.style(fig, height=max(320, 22 * len(shown) + 90), legend=False), key="wilson")
-    st.caption(tr("satisfaction.wilson_note", n=len(shown), total=len(ranked)))
+    ui.plot(ui.style(fig, height=max(320, 22 * len(shown) + 90), legend=False), key="wilson",
+            query=view.query(metric="satisfaction_rate"), rows=lambda p: {"unit": p["customdata"][3]})
+    st.caption(tr("satisfaction.wilson_note", n=len(shown), total=len(ranked)) + " " + tr("chart.click_rows"))
 
 left, right = st.columns(2, gap="medium")
 with left:

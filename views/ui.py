@@ -1,6 +1,7 @@
 """Shared drawing helpers: plotly styling (CJK font, palette), empty states, metric labels, deep links."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -74,8 +75,21 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
     return fig
 
 
-def plot(fig: go.Figure, key: str | None = None, **kwargs):
-    return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, **kwargs)
+def plot(fig: go.Figure, key: str | None = None, *, rows: Callable[[dict], dict[str, str]] | None = None,
+         query: dict[str, str] | None = None):
+    """Draw a chart; with ``rows``, clicking a point opens the Requests page behind it.
+
+    ``rows(point)`` maps the clicked point (plotly's selection: x, y, customdata …) to the query
+    parameters that select its rows; they are added to ``query`` (the page's filters).
+    """
+    if rows is None:
+        return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    event = st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False},
+                            on_select="rerun", selection_mode="points")
+    points = (event.selection.get("points") if event is not None else None) or []
+    if points:
+        st.switch_page("views/requests.py", query_params={**(query or {}), **rows(points[0])})
+    return event
 
 
 def href(page: str, query: dict[str, str]) -> str:
