@@ -125,3 +125,24 @@ def test_requests_page_masks_phone_numbers(app):
     frame = at.dataframe[0].value
     phones = frame["citizen_phone"].dropna().astype(str)
     assert len(phones) and all("*" in p for p in phones), "phones must be masked"
+
+
+def test_picking_a_district_in_the_filter_bar_rewrites_the_url(app, demo_store):
+    con = duckdb.connect(str(demo_store), read_only=True)
+    district = con.execute("SELECT unit_id FROM units WHERE level = 'district' ORDER BY unit_id LIMIT 1").fetchone()[0]
+    con.close()
+    at = app("response", {"period": "2026-08", "level": "grid"})
+    at.selectbox(key="fb_unit_district_zh").select(district).run()
+    assert not at.exception
+    assert at.query_params["unit"] in (district, [district])
+    assert at.query_params["level"] in ("street", ["street"]), "the level follows the unit down one step"
+    assert at.query_params["period"] in ("2026-08", ["2026-08"]), "other filters stay"
+    assert any("展示层级 街道" in c.value for c in at.caption)
+
+
+def test_pages_say_no_data_for_a_unit_without_requests(app, samples):
+    if not samples["empty_unit"]:
+        pytest.skip("the demo store has no unit without requests")
+    at = app("satisfaction", {"unit": samples["empty_unit"]})
+    assert not at.exception
+    assert any("暂无数据" in i.value for i in at.info)

@@ -188,11 +188,12 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     return chosen
 
 
-def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None) -> str:
+def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
+    """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
     unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
     present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
-    default = child_level(unit_level) if unit_level else "street"
-    current = state.get("level") or default or "grid"
+    default = (child_level(unit_level) or unit_level) if unit_level else "street"
+    current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:
         current = default if default in present else (present[0] if present else "street")
     level = st.sidebar.selectbox(
@@ -245,7 +246,7 @@ def render() -> tuple[object, View]:
     st.sidebar.markdown(f"**{tr('filters')}**")
     period = _period(state, first, last)
     unit_id = _unit(state, cat)
-    level = _level(state, cat, unit_id)
+    level = _level(state, cat, unit_id, unit_changed=unit_id != state.get("unit"))
     categories = _multi(state, "cat", tr("category"), options["categories"])
     channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=_code("channel"))
     sources = _multi(state, "src", tr("source"), options["sources"], fmt=_code("source"))
