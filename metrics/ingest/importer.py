@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import queue
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,6 +34,8 @@ Progress = Callable[[str, int, int], None]
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
 # any size peaks near 0.8 GB (bench/bench_import.py).
 MEMORY_LIMIT = "512MB"
+POLL_SECONDS = 0.25
+SQL_STEPS = 1000   # progress of a SQL stage is reported as done / SQL_STEPS
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,58 @@ class _Timer:
             yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+class _Relay:
+    """Runs one import in a worker thread and reports its progress from the calling thread.
+
+    Progress comes from the readers, which DuckDB may call from its own threads while it scans
+    the batches, and, for the SQL stages ("check" = mapping and validation, "write"), from
+    DuckDB's query progress. Callers such as a Streamlit page may only be called from their own
+    thread, so every report is queued and made here. Without a callback the import runs inline.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, progress: Progress | None):
+        self.con, self.progress = con, progress
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.stage = ""
+
+    def run(self, work: Callable[[Progress | None], ImportResult]) -> ImportResult:
+        if self.progress is None:
+            return work(None)
+        outcome: dict[str, object] = {}
+
+        def target() -> None:
+            try:
+                outcome["value"] = work(lambda stage, done, total: self.queue.put((stage, done, total)))
+            except BaseException as exc:   # re-raised in the calling thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=target, name="gridscore-import", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(POLL_SECONDS)
+                self._drain()
+                if self.stage in ("check", "write") and (share := self.con.query_progress()) > 0:
+                    self.progress(self.stage, int(share / 100 * SQL_STEPS), SQL_STEPS)
+        except BaseException:
+            self.con.interrupt()
+            worker.join()
+            raise
+        self._drain()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                stage, done, total = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            self.stage = stage
+            self.progress(stage, done, total)
 
 
 def sha256_of(path: Path) -> str:
@@ -234,7 +290,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     plan = Plan(mapping, header)
     result.missing_columns = sorted(plan.missing)
     if progress:
-        progress("check", 0, read)
+        progress("check", 0, SQL_STEPS)
     with timed("parse"):
         parse(con, plan, tz)
     with timed("place"):
@@ -245,7 +301,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
         con.execute("DROP TABLE _parsed; DROP TABLE _geo")   # _checked has all that is written; free the memory
     con.execute("RESET preserve_insertion_order")   # requests are stored in file order
     if progress:
-        progress("write", 0, read)
+        progress("write", 0, SQL_STEPS)
     provided = plan.provided()
     with timed("classify"):
         counts = writer.classify(con, provided)
@@ -295,12 +351,13 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
                 shutil.rmtree(stale, ignore_errors=True)
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             con.execute(f"SET temp_directory = {lit(str(spill))}")
-            con.execute("SET enable_progress_bar = false")
+            con.execute("SET enable_progress_bar = true")   # tracked for query_progress(), never printed
+            con.execute("SET enable_progress_bar_print = false")
             for path in files:
                 path = Path(path)
                 step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
                 try:
-                    results.append(import_one(con, path, options, step))
+                    results.append(_Relay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
                 except (readers.ReadError, OSError) as exc:
                     results.append(ImportResult(new_import_id(), path, error=str(exc)))
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
