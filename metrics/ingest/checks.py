@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from metrics.ingest.coords import GridLocator, to_wgs84

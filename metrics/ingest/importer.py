@@ -6,36 +6,30 @@ leaves the store as it was. Each file gets its own row in ``imports``.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import queue
 import shutil
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
 from metrics.ingest.mapping import Mapping, available, load_mapping
+from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
+from metrics.ingest.staging import BAD_COLUMNS, stage
 from metrics.ingest.timeparse import DEFAULT_TZ
-from metrics.ingest.validate import Plan, lit, parse, q
+from metrics.ingest.validate import Plan, lit, parse
 from metrics.store import after_write, default_path, write_snapshot
 
-# (stage, done, total): stage is "read", "check", "place" or "write"
-Progress = Callable[[str, int, int], None]
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
 # any size peaks near 0.8 GB (bench/bench_import.py).
 MEMORY_LIMIT = "512MB"
-POLL_SECONDS = 0.25
-SQL_STEPS = 1000   # progress of a SQL stage is reported as done / SQL_STEPS
 
 
 @dataclass(frozen=True)
@@ -79,73 +73,6 @@ class ImportResult:
         return self.read / self.seconds if self.seconds else 0.0
 
 
-class _Timer:
-    """``with timer("stage"):`` adds the block's wall time to timings["stage"]."""
-
-    def __init__(self, timings: dict[str, float]):
-        self.timings = timings
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
-
-
-class _Relay:
-    """Runs one import in a worker thread and reports its progress from the calling thread.
-
-    Progress comes from the readers, which DuckDB may call from its own threads while it scans
-    the batches, and, for the SQL stages ("check" = mapping and validation, "write"), from
-    DuckDB's query progress. Callers such as a Streamlit page may only be called from their own
-    thread, so every report is queued and made here. Without a callback the import runs inline.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, progress: Progress | None):
-        self.con, self.progress = con, progress
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.stage = ""
-
-    def run(self, work: Callable[[Progress | None], ImportResult]) -> ImportResult:
-        if self.progress is None:
-            return work(None)
-        outcome: dict[str, object] = {}
-
-        def target() -> None:
-            try:
-                outcome["value"] = work(lambda stage, done, total: self.queue.put((stage, done, total)))
-            except BaseException as exc:   # re-raised in the calling thread
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=target, name="gridscore-import", daemon=True)
-        worker.start()
-        try:
-            while worker.is_alive():
-                worker.join(POLL_SECONDS)
-                self._drain()
-                if self.stage in ("check", "write") and (share := self.con.query_progress()) > 0:
-                    self.progress(self.stage, int(share / 100 * SQL_STEPS), SQL_STEPS)
-        except BaseException:
-            self.con.interrupt()
-            worker.join()
-            raise
-        self._drain()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                stage, done, total = self.queue.get_nowait()
-            except queue.Empty:
-                return
-            self.stage = stage
-            self.progress(stage, done, total)
-
-
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -180,85 +107,6 @@ def _resolve_mapping(spec: str | Path | Mapping | None, header: list[str], fmt: 
     return load_mapping(spec) if spec else guess_mapping(header, fmt)
 
 
-BAD_COLUMNS = ("_bad_raw", "_bad_reason")
-
-
-def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: Progress | None) -> int:
-    """Load batches into the temp tables _stage (text columns) and _bad; return rows read.
-
-    With a known header (CSV, XLSX, Parquet) the batches stream into one CREATE TABLE AS, the
-    malformed rows riding along in two extra columns and split off after: one statement, not one
-    INSERT per batch (those cost ~8 s per million rows). JSON sources, whose columns show up as
-    they go, are inserted batch by batch.
-    """
-    if not header:
-        return _stage_growing(con, header, batches, progress)
-    schema = pa.schema([("_row", pa.int64()), *((h, pa.string()) for h in header),
-                        *((c, pa.string()) for c in BAD_COLUMNS)])
-    read = 0
-    failure: list[BaseException] = []
-
-    def record_batches():
-        nonlocal read
-        try:
-            for batch in batches:
-                n = batch.table.num_rows
-                for rb in batch.table.to_batches():
-                    nulls = pa.nulls(rb.num_rows, pa.string())
-                    yield pa.RecordBatch.from_arrays([*rb.columns, nulls, nulls], schema=schema)
-                if batch.bad:
-                    k = len(batch.bad)
-                    yield pa.RecordBatch.from_arrays(
-                        [pa.array([b.row for b in batch.bad], pa.int64()), *(pa.nulls(k, pa.string()) for _ in header),
-                         pa.array([b.raw for b in batch.bad], pa.string()),
-                         pa.array([b.reason for b in batch.bad], pa.string())], schema=schema)
-                read += n + len(batch.bad)
-                if progress:
-                    progress("read", read, 0)
-        except BaseException as exc:   # DuckDB would turn it into its own error type
-            failure.append(exc)
-            raise
-
-    con.register("_stream", pa.RecordBatchReader.from_batches(schema, record_batches()))
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stream")
-    except duckdb.Error:
-        if failure:
-            raise failure[0] from None
-        raise
-    finally:
-        con.unregister("_stream")
-    con.execute("CREATE OR REPLACE TEMP TABLE _bad AS "
-                "SELECT _row, _bad_raw AS raw, _bad_reason AS reason FROM _stage WHERE _bad_reason IS NOT NULL")
-    if con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
-        con.execute("DELETE FROM _stage WHERE _bad_reason IS NOT NULL")
-    return read
-
-
-def _stage_growing(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: Progress | None) -> int:
-    """stage() for sources without a header: a column is added when a batch first has it."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _stage (_row BIGINT)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _bad (_row BIGINT, raw VARCHAR, reason VARCHAR)")
-    known = {h.lower() for h in header}
-    read = 0
-    for batch in batches:
-        for name in batch.table.column_names[1:]:
-            if name.lower() not in known:
-                con.execute(f"ALTER TABLE _stage ADD COLUMN {q(name)} VARCHAR")
-                header.append(name)
-                known.add(name.lower())
-        if batch.table.num_rows:
-            con.register("_batch", batch.table)
-            con.execute("INSERT INTO _stage BY NAME SELECT * FROM _batch")
-            con.unregister("_batch")
-        if batch.bad:
-            con.executemany("INSERT INTO _bad VALUES (?, ?, ?)", [(b.row, b.raw, b.reason) for b in batch.bad])
-        read += batch.table.num_rows + len(batch.bad)
-        if progress:
-            progress("read", read, 0)
-    return read
-
-
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
                progress: Progress | None = None) -> ImportResult:
     """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable."""
@@ -267,7 +115,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     started_at = dt.datetime.now()
     result.fmt = readers.detect_format(path, options.fmt)
     byte_progress = (lambda done, total: progress("read", done, total)) if progress else None
-    timed = _Timer(result.timings)
+    timed = StageTimer(result.timings)
     with timed("hash"):
         result.sha256 = sha256_of(path)
     # The work tables carry _row: their physical order does not matter, and not keeping it lets
@@ -357,12 +205,12 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
                 path = Path(path)
                 step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
                 try:
-                    results.append(_Relay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
+                    results.append(ProgressRelay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
                 except (readers.ReadError, OSError) as exc:
                     results.append(ImportResult(new_import_id(), path, error=str(exc)))
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
             if any(r.inserted or r.updated for r in results):
-                with _Timer(results[-1].timings)("refresh"):
+                with StageTimer(results[-1].timings)("refresh"):
                     after_write(con)
             published = time.perf_counter()
         if results:

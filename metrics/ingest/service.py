@@ -9,9 +9,10 @@ import pandas as pd
 
 from metrics.ingest import checks
 from metrics.ingest.coords import GridLocator
-from metrics.ingest.importer import BAD_COLUMNS, _resolve_mapping, stage
+from metrics.ingest.importer import _resolve_mapping
 from metrics.ingest.mapping import Mapping
 from metrics.ingest.readers import detect_format, open_source
+from metrics.ingest.staging import BAD_COLUMNS, stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, parse
 from metrics.ingest.writer import write_rejects_csv
