@@ -76,8 +76,7 @@ def test_page_by_deep_link_renders_its_charts(live_server, browser, name):
             wait_rendered(page, selectors)
             assert_no_error(page)
             body = page.inner_text("body")
-            if name != "glossary":
-                assert "数据截至" in body
+            assert "数据截至" in body
             screenshot(page, f"pages-{name}-{width}")
         finally:
             page.context.close()

@@ -90,7 +90,7 @@ def test_page_runs_without_error(app, samples, page, combo):
     assert not at.error, f"{page} {params}: {[e.value for e in at.error]}"
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p != "glossary"])
+@pytest.mark.parametrize("page", PAGES)
 def test_every_page_says_when_the_data_ends(app, page):
     at = app(page, {})
     assert any("数据截至" in c.value for c in at.caption), f"{page} has no 'data as of' line"

@@ -220,6 +220,13 @@ def _code(kind: str):
     return lambda value: code_label(kind, value, language)
 
 
+def as_of_line() -> None:
+    """Only the "data as of" line, for pages without filters (the glossary)."""
+    bounds, _ = _range_and_options(cursor(), store_version())
+    if bounds is not None:
+        st.caption(f"{tr('data_as_of')} {bounds[1]:%Y-%m-%d %H:%M}")
+
+
 def drill_to(unit_id: str | None, level: str) -> None:
     """Point the filter bar at a unit and level (map clicks, "up one level"); the caller reruns."""
     _set("unit", unit_id)

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from metrics.registry import METRICS
-from views import ui
+from views import filterbar, ui
 from views.state import lang, tr
 
 st.title(tr("nav.glossary"))
+filterbar.as_of_line()
 st.caption(tr("glossary.intro"))
 language = lang()
 first, second = ("zh", "en") if language == "zh" else ("en", "zh")
