@@ -201,17 +201,22 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
     blank_before = layout.empty - np.arange(len(layout.empty)) - 1   # non-blank lines before each blank one
     size = path.stat().st_size
     total = layout.lines - 1 - len(layout.empty)   # logical lines after the header
-    cursor, taken, seen = 2, 0, 0   # next logical number; invalid rows handled; good rows
+    cursor, handled, seen = 2, 0, 0   # next logical number; invalid rows handled; good rows
 
     def physical(logical: np.ndarray) -> np.ndarray:
         return logical + np.searchsorted(blank_before, logical, side="left")
 
     def take_invalid(upto: int) -> list[Bad]:
-        nonlocal taken
+        """The malformed rows before logical line upto, as Bad rows (blank lines dropped), forgotten here."""
+        nonlocal handled
+        k = 0
+        while k < len(invalid) and invalid[k][0] is not None and invalid[k][0] < upto:
+            k += 1
+        mine = invalid[:k]
+        del invalid[:k]
+        handled += k
         bad = []
-        while taken < len(invalid) and invalid[taken][0] is not None and invalid[taken][0] < upto:
-            number, text = invalid[taken]
-            taken += 1
+        for number, text in mine:
             cells = next(csv.reader([text], delimiter=delimiter), [])
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue   # a blank line is not a row
@@ -223,10 +228,9 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
 
     try:
         for rb in reader:
-            if any(number is None or number < cursor for number, _ in invalid[taken:]):
+            if any(number is None or number < cursor for number, _ in invalid):
                 raise FastPathDisagrees("pyarrow reported a malformed row without its line or late")
-            pending = np.array([number for number, _ in invalid[taken:]], dtype=np.int64)
-            pending = pending[pending >= cursor]
+            pending = np.array([number for number, _ in invalid], dtype=np.int64)
             logical = cursor + np.arange(rb.num_rows, dtype=np.int64)
             logical += np.searchsorted(pending - np.arange(len(pending)), logical, side="right")
             if rb.num_rows:
@@ -240,8 +244,8 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
             if progress:
                 progress(int(size * (SCAN_SHARE + (1 - SCAN_SHARE) * min(1.0, cursor / max(total, 1)))), size)
         tail = take_invalid(sys.maxsize)
-        if seen + len(invalid) != total or taken != len(invalid):
-            raise FastPathDisagrees(f"{seen} rows and {len(invalid)} malformed lines where the scan found {total}")
+        if seen + handled != total or invalid:
+            raise FastPathDisagrees(f"{seen} rows and {handled} malformed lines where the scan found {total}")
         yield Batch(make_table([], header, []), tail)
         if progress:
             progress(size, size)
