@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("assessment", "assessment", ":material/leaderboard:"),
     ("assessment", "glossary", ":material/menu_book:"),
     ("admin", "data", ":material/database:"),
+    ("admin", "wall", ":material/tv:"),
 )
 VIEWS = Path(__file__).resolve().parent / "views"
 
