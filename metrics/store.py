@@ -150,8 +150,12 @@ def _writer_lock(path: Path) -> Iterator[None]:
 
 
 def _remove_stale_temps(path: Path) -> None:
+    """Remove what a killed writer left: its snapshot, WAL and any spill directory."""
     for tmp in path.parent.glob(f".{path.name}.tmp-*"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

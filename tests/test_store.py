@@ -130,3 +130,15 @@ def test_history_is_bounded(tmp_path):
         with store.write_snapshot(path) as con:
             con.execute("UPDATE requests SET channel = 'hotline'")
     assert len(store.list_snapshots(path)) == store.HISTORY_KEEP
+
+
+def test_leftovers_of_a_killed_writer_are_cleared_by_the_next_write(tmp_path):
+    path = tmp_path / "s.duckdb"
+    _make_store(path, rows=3)
+    (tmp_path / ".s.duckdb.tmp-dead").write_bytes(b"half a snapshot")
+    (tmp_path / ".s.duckdb.tmp-dead.tmp").mkdir()               # DuckDB's spill directory
+    (tmp_path / ".s.duckdb.tmp-dead.tmp" / "spill.block").write_bytes(b"x")
+    with store.write_snapshot(path) as con:
+        con.execute("DELETE FROM requests WHERE request_id = 'R0'")
+    assert _count(path) == 2
+    assert not list(tmp_path.glob(".s.duckdb.tmp-*"))
