@@ -1,0 +1,132 @@
+"""大屏 Wall (/wall): one dark full screen for an unattended 1920×1080 or 3840×2160 display.
+
+Headline KPIs of the latest full month with MoM and the composite score (beijing-3rates), the
+street map coloured by that score, the 12-month trend, this week's situation, and a panel that
+rotates between the street ranking, the category hot list and this week's alerts. Aggregates only.
+
+URL: ?lang=en, ?rotate=SECONDS (rotation speed, default 20), ?panel=N (1-based: pin one panel),
+?period=YYYY-MM (show another month), ?map=satisfaction_rate, ?level=district.
+The page checks the store every minute and redraws itself when an import published new data,
+and at least every REFRESH_S seconds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from html import escape
+
+import pydeck as pdk
+import streamlit as st
+
+from metrics import wall
+from metrics.i18n import fmt_period, fmt_value
+from metrics.registry import BY_ID
+from metrics.schemes import DEFAULT_SCHEME, load_scheme
+from views import wall_parts as parts
+from views.state import cursor, lang, store_version, viewer
+
+ROTATE_S, ROTATE_MIN = 20, 5
+REFRESH_S, WATCH_S = 300, 60
+PANELS = ("ranking", "categories", "alerts")
+
+
+def _int_param(name: str) -> int | None:
+    text = str(st.query_params.get(name, "")).strip()
+    return int(text) if text.isdigit() else None
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=REFRESH_S)
+def _assemble(_con, version: object, who, language: str, month: str | None, map_metric: str, level: str):
+    return wall.assemble(_con, who, language, month, map_metric, level)
+
+
+def _watch(version: object, drawn_at: float) -> None:
+    """Redraw the whole page when the store changed or the wall has shown the same data for REFRESH_S."""
+    if store_version() != version or time.monotonic() - drawn_at >= REFRESH_S:
+        st.rerun()
+
+
+def _panel(data: wall.WallData, language: str, rotate: int, pinned: int | None, scheme_title: str) -> None:
+    index = pinned if pinned is not None else int(time.time() // rotate) % len(PANELS)
+    name = PANELS[index]
+    titles = [escape(wall.wt(f"panel.{p}", language, scheme=scheme_title)) for p in PANELS]
+    st.html(f"<div class='wall' style='display:flex;justify-content:space-between;align-items:baseline'>"
+            f"<h3>{titles[index]}</h3>{parts.dots_html(titles, index, pinned is not None, language)}</div>")
+    if name == "ranking":
+        st.html(parts.ranking_html(data.best, data.worst, language, wall.RANK_N))
+    elif name == "alerts":
+        st.html(parts.alerts_html(data.alerts, language))
+    elif data.categories.empty:
+        st.html(f"<div class='wall muted'>{wall.wt('no_data', language)}</div>")
+    else:
+        with st.container(key="wall_panel_chart"):
+            st.plotly_chart(parts.categories_figure(data.categories, language), theme=None, height="stretch",
+                            config={"displayModeBar": False, "staticPlot": True}, key="wall-categories")
+
+
+def _map(data: wall.WallData, language: str, scheme_title: str) -> None:
+    layer = data.map
+    metric = layer["metric"]
+    level = wall.wt(f"level.{layer['level']}", language)
+    title = wall.wt(f"map.{metric}", language, level=level, scheme=scheme_title)
+    st.html(f"<div class='wall'><h3>{escape(title)}</h3></div>")
+    if layer["empty"]:
+        st.html(f"<div class='wall muted'>{wall.wt('no_data', language)}</div>")
+        return
+    deck = pdk.Deck(
+        layers=[pdk.Layer("GeoJsonLayer", parts.darken_no_data(layer["features"]), id="wall-units",
+                          pickable=False, stroked=True, filled=True, get_fill_color="properties.fill",
+                          get_line_color=[6, 16, 29, 255],
+                          line_width_min_pixels=1)],
+        initial_view_state=pdk.ViewState(**layer["view"]), map_provider="carto", map_style=parts.dark_basemap(),
+    )
+    with st.container(key="wall_map"):
+        st.pydeck_chart(deck, height="stretch", key="wall-deck")
+    centre = data.score["value"] if metric == "score" else next(
+        (k.value for k in data.kpis if k.metric_id == metric), None)
+    unit = "score" if metric == "score" else BY_ID[metric].unit
+    city = f"{wall.wt('city', language)} {fmt_value(centre, unit, language)}"
+    st.html(parts.legend_html(layer["scale"], city, language))
+
+
+language = lang()
+me = dataclasses.replace(viewer(), role="display", may_see_personal=False)
+rotate = max(ROTATE_MIN, _int_param("rotate") or ROTATE_S)
+pinned = _int_param("panel")
+pinned = pinned - 1 if pinned is not None and 1 <= pinned <= len(PANELS) else None
+scheme = load_scheme(DEFAULT_SCHEME)
+scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
+
+st.html(parts.CSS)
+con, version = cursor(), store_version()
+data = _assemble(con, version, me, language, st.query_params.get("period"),
+                 st.query_params.get("map", "score"), st.query_params.get("level", "street"))
+now = dt.datetime.now()
+st.fragment(_watch, run_every=WATCH_S)(version, time.monotonic())
+
+if data is None:
+    with st.container(key="wall_head"):
+        st.html(parts.head_html(wall.wt("title", language), wall.wt("empty", language), now))
+    st.stop()
+
+labels = {m: (BY_ID[m].zh if language == "zh" else BY_ID[m].en) for m in wall.TREND_METRICS}
+meta = (f"{wall.wt('kpis', language, period=fmt_period(data.period, language))}<br>"
+        f"{wall.wt('as_of', language)} {data.as_of:%Y-%m-%d %H:%M}")
+with st.container(key="wall_head"):
+    st.html(parts.head_html(wall.wt("title", language), meta, now) + parts.CLOCK_JS, unsafe_allow_javascript=True)
+with st.container(key="wall_kpis"):
+    st.html(parts.kpis_html(data.kpis, data.score, language))
+
+left, centre, right = st.columns([5, 8, 5], wrap=False)
+with left, st.container(key="wall_left"):
+    st.html(f"<div class='wall'><h3>{wall.wt('trend', language)}</h3></div>")
+    with st.container(key="wall_trend"):
+        st.plotly_chart(parts.trend_figure(data.trend, labels, language), theme=None, height="stretch",
+                        config={"displayModeBar": False, "staticPlot": True}, key="wall-trend")
+    st.html(parts.week_html(data.week, len(data.alerts), language))
+with centre, st.container(key="wall_centre"):
+    _map(data, language, scheme_title)
+with right, st.container(key="wall_right"):
+    panel = _panel if pinned is not None else st.fragment(_panel, run_every=rotate)
+    panel(data, language, rotate, pinned, scheme_title)
