@@ -29,6 +29,7 @@ sysdeps:
 	@bash scripts/sysdeps.sh
 
 test: venv sysdeps
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: venv
