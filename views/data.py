@@ -46,6 +46,13 @@ TEXT = {
     "history": ("导入记录", "Import history"),
     "no_store": ("尚无数据库：{err}", "No store yet: {err}"),
 }
+HISTORY_COLUMNS = {
+    "import_id": ("导入编号", "Import"), "kind": ("类型", "Kind"), "file": ("文件", "File"),
+    "started_at": ("开始时间", "Started"), "finished_at": ("完成时间", "Finished"),
+    "rows_read": ("读取", "Read"), "rows_inserted": ("新增", "Inserted"), "rows_updated": ("更新", "Updated"),
+    "rows_unchanged": ("未变", "Unchanged"), "rows_rejected": ("拒收", "Rejected"),
+    "warnings": ("警告", "Warnings"), "note": ("说明", "Note"),
+}
 
 
 def tx(key: str, **fmt: object) -> str:
@@ -113,6 +120,10 @@ if upload is not None:
 
 st.subheader(tx("history"))
 try:
-    st.dataframe(history(db), hide_index=True, width="stretch")
+    english = st.session_state.get("lang", "zh") == "en"
+    st.dataframe(
+        history(db), hide_index=True, width="stretch",
+        column_config={c: st.column_config.Column(en if english else zh) for c, (zh, en) in HISTORY_COLUMNS.items()},
+    )
 except StoreError as exc:
     st.info(tx("no_store", err=exc))
