@@ -14,6 +14,7 @@ from metrics import alerts, queries
 from metrics.access import Viewer
 from metrics.assessment import required_metrics, score_units
 from metrics.filters import Filters
+from metrics.pages_common import unit_catalog
 from metrics.periods import Period, custom, month, previous, same_period_last_year
 from metrics.schemes import DEFAULT_SCHEME, load_scheme
 
@@ -101,9 +102,8 @@ def alert_list(
     found = alerts.floor_alerts(scored, scheme)
     end = min(dt.datetime.combine(period.end, dt.time()),
               dt.datetime.combine(as_of.date() + dt.timedelta(days=1), dt.time()))
-    names = dict(
-        (u, (zh, en or zh)) for u, zh, en in con.execute("SELECT unit_id, name, name_en FROM units").fetchall()
-    )
+    catalog = unit_catalog(con, viewer)
+    names = dict(zip(catalog["unit_id"], zip(catalog["name"], catalog["name_en"])))
     for by in ("category", "grid"):
         spikes = alerts.find_spikes(alerts.weekly_counts(con, viewer, end, by, filters))
         found += alerts.spike_alerts(spikes, by, names, end)

@@ -88,6 +88,8 @@ def test_hierarchy_is_well_formed(con: duckdb.DuckDBPyConnection) -> None:
     units = con.execute("SELECT * FROM units").df()
     assert units["unit_id"].is_unique
     assert not units.duplicated(["parent_id", "name"]).any(), "names unique within parent"
+    assert units["name_en"].str.fullmatch(r"[A-Z][A-Za-z0-9' -]*").all(), "every unit has an ASCII English name"
+    assert not units.duplicated(["parent_id", "name_en"]).any(), "English names unique within parent"
     parent_level = units.set_index("unit_id")["level"]
     expected = {"district": "city", "street": "district", "community": "street", "grid": "community",
                 "department": "city"}

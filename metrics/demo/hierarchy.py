@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from metrics.demo import geometry, names
+from metrics.demo import geometry, names, romanize
 
 CENTRE = (118.05, 36.62)          # lon, lat: a fictional city in eastern China (Shandong latitude)
 HALF_SIZE = (0.40, 0.30)          # degrees: the outline spans about 0.8° × 0.6°
@@ -54,8 +54,14 @@ def _district_seeds(rng: np.random.Generator) -> np.ndarray:
 
 
 def _draw(rng: np.random.Generator, pool: list[str], n: int) -> list[str]:
-    """n distinct names from pool (reproducible: pool order is fixed)."""
-    return [pool[i] for i in rng.choice(len(pool), n, replace=False)]
+    """n names from pool, distinct in English too (reproducible: pool order is fixed).
+
+    Homophones such as 晨曦园 / 晨曦苑 would read the same in the English UI; a draw holding
+    two is drawn again (rare per draw: other draws, and so most of a seed's city, stay as they were)."""
+    while True:
+        drawn = [pool[i] for i in rng.choice(len(pool), n, replace=False)]
+        if len({romanize.english_name(x) for x in drawn}) == n:
+            return drawn
 
 
 def _community_pool() -> list[str]:
@@ -89,8 +95,9 @@ class _Builder:
     def add(self, unit_id: str, name: str, level: str, parent: str | None, poly: Polygon | None,
             name_en: str | None = None, population: int | None = None, staff: int | None = None,
             kind: str | None = None) -> None:
-        self.rows.append(dict(unit_id=unit_id, name=name, name_en=name_en, level=level, parent_id=parent,
-                              population=population, staff=staff, kind=kind))
+        """One unit row; ``name_en`` defaults to :func:`romanize.english_name` of ``name``."""
+        self.rows.append(dict(unit_id=unit_id, name=name, name_en=name_en or romanize.english_name(name),
+                              level=level, parent_id=parent, population=population, staff=staff, kind=kind))
         self.polys.append(poly)
 
     def take_street_name(self, township: bool) -> str:
