@@ -8,6 +8,7 @@ scheme, a 12-month trend, the category hot list, the best and worst streets, thi
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import duckdb
@@ -34,6 +35,9 @@ MAP_LEVELS = ("street", "district")
 RANK_N = 5
 CATEGORY_N = 8
 ALERT_KINDS = ("spike", "overdue")
+# The screen the wall is laid out for; ?scale=N (2 on 3840×2160) multiplies its pixel sizes.
+BASE_SCREEN = (1920, 1080)
+SCALE_RANGE = (0.75, 4.0)
 # Columns that would identify a person or a single request; none may reach the wall.
 PERSONAL_FIELDS = frozenset({
     "request_id", "citizen_name", "citizen_phone", "address", "description", "lat", "lon",
@@ -214,3 +218,23 @@ def assemble(con: duckdb.DuckDBPyConnection, viewer: Viewer, lang: str, month_te
         map=unit_map(con, viewer, period, level if level in MAP_LEVELS else "street",
                      map_metric if map_metric in MAP_METRICS else "score", score["value"], lang, scheme_name),
     )
+
+
+def screen_scale(text: object) -> float:
+    """The wall's scale factor from the ?scale= parameter: 1 when absent or not a number, else
+    clamped to SCALE_RANGE (2 for a 3840×2160 screen, whose pixels are twice 1920×1080's)."""
+    try:
+        value = float(str(text).strip())
+    except (TypeError, ValueError):
+        return 1.0
+    if not math.isfinite(value):
+        return 1.0
+    return round(min(SCALE_RANGE[1], max(SCALE_RANGE[0], value)), 2)
+
+
+def scaled_view(view: dict[str, float], scale: float) -> dict[str, float]:
+    """The map view fitted for the 1920×1080 map box, refitted for a box ``scale`` times as many
+    pixels wide and high: Web Mercator doubles the pixels per degree with each zoom level."""
+    if scale == 1:
+        return dict(view)
+    return {**view, "zoom": round(view["zoom"] + math.log2(scale), 2)}

@@ -1,7 +1,9 @@
 """The wall (大屏): its data carries no personal field and the Overview's KPI numbers; the page runs
-under AppTest in Chinese, English, with a pinned panel, an empty period and an empty store."""
+under AppTest in Chinese, English, with a pinned panel, an empty period and an empty store; ?scale=
+multiplies the charts' pixel sizes and refits the map's zoom."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -17,6 +19,7 @@ from metrics.pages_data import scope_scored
 from metrics.periods import latest_full_month
 from metrics.store import open_read
 from tests.fixtures_requests import build_store
+from views import wall_parts as parts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "views" / "wall.py")
@@ -75,6 +78,33 @@ def test_every_string_has_both_languages():
     assert wall.wt("no_such_key", "en") == "no_such_key"
 
 
+@pytest.mark.parametrize("text, expect", [
+    (None, 1.0), ("", 1.0), ("2", 2.0), ("1.25", 1.25), (" 2 ", 2.0), ("x", 1.0), ("nan", 1.0),
+    ("inf", 1.0), ("0.1", 0.75), ("9", 4.0),
+])
+def test_screen_scale(text, expect):
+    assert wall.screen_scale(text) == expect
+
+
+def test_scaled_view_fits_a_box_twice_as_large(data):
+    view = data.map["view"]
+    assert wall.scaled_view(view, 1) == view
+    doubled = wall.scaled_view(view, 2)
+    assert doubled["zoom"] == pytest.approx(view["zoom"] + 1)
+    assert (doubled["latitude"], doubled["longitude"]) == (view["latitude"], view["longitude"])
+
+
+def test_figures_scale_their_pixel_sizes(data):
+    labels = {m: m for m in wall.TREND_METRICS}
+    one, two = (parts.trend_figure(data.trend, labels, "zh", s) for s in (1, 2))
+    assert two.layout.font.size == 2 * one.layout.font.size
+    assert two.layout.margin.b == 2 * one.layout.margin.b
+    assert two.data[1].line.width == 2 * one.data[1].line.width
+    cats = [parts.categories_figure(data.categories, "zh", s) for s in (1, 2)]
+    assert cats[1].layout.yaxis.tickfont.size == 2 * cats[0].layout.yaxis.tickfont.size
+    assert cats[1].data[0].textfont.size == 2 * cats[0].data[0].textfont.size
+
+
 @pytest.fixture
 def page(demo_store, monkeypatch):
     def run(params: dict[str, str], db: Path | None = None) -> AppTest:
@@ -98,6 +128,8 @@ def _html(at: AppTest) -> str:
     ({"panel": "2", "rotate": "7"}, "诉求热点类别"),
     ({"period": "2019-01"}, "暂无数据"),
     ({"map": "satisfaction_rate", "level": "district", "panel": "9", "rotate": "x"}, "区满意率"),
+    ({"scale": "2", "panel": "2"}, "诉求热点类别"),
+    ({"scale": "abc"}, "综合得分"),
 ])
 def test_wall_page_runs(page, params, expect):
     at = page(params)
@@ -106,6 +138,14 @@ def test_wall_page_runs(page, params, expect):
     text = _html(at)
     assert expect in text
     assert "数据截至" in text or "Data as of" in text
+
+
+def test_wall_page_scales_charts_and_map(page, data):
+    at = page({"scale": "2", "panel": "2"})
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert figures and all(f["layout"]["font"]["size"] == 32 for f in figures)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert deck["initialViewState"]["zoom"] == pytest.approx(data.map["view"]["zoom"] + 1)
 
 
 def test_wall_page_shows_the_kpi_numbers(page, data):

@@ -5,7 +5,12 @@ street map coloured by that score, the 12-month trend, this week's situation, an
 rotates between the street ranking, the category hot list and this week's alerts. Aggregates only.
 
 URL: ?lang=en, ?rotate=SECONDS (rotation speed, default 20), ?panel=N (1-based: pin one panel),
-?period=YYYY-MM (show another month), ?map=satisfaction_rate, ?level=district.
+?period=YYYY-MM (show another month), ?map=satisfaction_rate, ?level=district,
+?scale=N (pixel sizes of the charts and the map's zoom relative to 1920×1080).
+Screen size: no parameter is needed. Layout and text scale with the viewport (vh); plotly and deck.gl
+size in pixels, so on its first load the page compares the window with 1920×1080 and, when they
+differ by a quarter or more, reloads itself once with ?scale=<factor> (?scale=2 on 3840×2160).
+A ?scale= in the URL is kept as given (set it by hand if a screen should be treated otherwise).
 The page checks the store every minute and redraws itself when an import published new data,
 and at least every REFRESH_S seconds.
 """
@@ -47,7 +52,8 @@ def _watch(version: object, drawn_at: float) -> None:
         st.rerun()
 
 
-def _panel(data: wall.WallData, language: str, rotate: int, pinned: int | None, scheme_title: str) -> None:
+def _panel(data: wall.WallData, language: str, rotate: int, pinned: int | None, scheme_title: str,
+           scale: float) -> None:
     index = pinned if pinned is not None else int(time.time() // rotate) % len(PANELS)
     name = PANELS[index]
     titles = [escape(wall.wt(f"panel.{p}", language, scheme=scheme_title)) for p in PANELS]
@@ -61,11 +67,11 @@ def _panel(data: wall.WallData, language: str, rotate: int, pinned: int | None, 
         st.html(f"<div class='wall muted'>{wall.wt('no_data', language)}</div>")
     else:
         with st.container(key="wall_panel_chart"):
-            st.plotly_chart(parts.categories_figure(data.categories, language), theme=None, height="stretch",
-                            config={"displayModeBar": False, "staticPlot": True}, key="wall-categories")
+            st.plotly_chart(parts.categories_figure(data.categories, language, scale), theme=None,
+                            height="stretch", config={"displayModeBar": False, "staticPlot": True}, key="wall-categories")
 
 
-def _map(data: wall.WallData, language: str, scheme_title: str) -> None:
+def _map(data: wall.WallData, language: str, scheme_title: str, scale: float) -> None:
     layer = data.map
     metric = layer["metric"]
     level = wall.wt(f"level.{layer['level']}", language)
@@ -79,7 +85,8 @@ def _map(data: wall.WallData, language: str, scheme_title: str) -> None:
                           pickable=False, stroked=True, filled=True, get_fill_color="properties.fill",
                           get_line_color=[6, 16, 29, 255],
                           line_width_min_pixels=1)],
-        initial_view_state=pdk.ViewState(**layer["view"]), map_provider="carto", map_style=parts.dark_basemap(),
+        initial_view_state=pdk.ViewState(**wall.scaled_view(layer["view"], scale)), map_provider="carto",
+        map_style=parts.dark_basemap(),
     )
     with st.container(key="wall_map"):
         st.pydeck_chart(deck, height="stretch", key="wall-deck")
@@ -95,6 +102,7 @@ me = dataclasses.replace(viewer(), role="display", may_see_personal=False)
 rotate = max(ROTATE_MIN, _int_param("rotate") or ROTATE_S)
 pinned = _int_param("panel")
 pinned = pinned - 1 if pinned is not None and 1 <= pinned <= len(PANELS) else None
+scale = wall.screen_scale(st.query_params.get("scale"))
 scheme = load_scheme(DEFAULT_SCHEME)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
 
@@ -114,7 +122,8 @@ labels = {m: (BY_ID[m].zh if language == "zh" else BY_ID[m].en) for m in wall.TR
 meta = (f"{wall.wt('kpis', language, period=fmt_period(data.period, language))}<br>"
         f"{wall.wt('as_of', language)} {data.as_of:%Y-%m-%d %H:%M}")
 with st.container(key="wall_head"):
-    st.html(parts.head_html(wall.wt("title", language), meta, now) + parts.CLOCK_JS, unsafe_allow_javascript=True)
+    st.html(parts.head_html(wall.wt("title", language), meta, now) + parts.CLOCK_JS + parts.SCALE_JS,
+            unsafe_allow_javascript=True)
 with st.container(key="wall_kpis"):
     st.html(parts.kpis_html(data.kpis, data.score, language))
 
@@ -122,11 +131,11 @@ left, centre, right = st.columns([5, 8, 5], wrap=False)
 with left, st.container(key="wall_left"):
     st.html(f"<div class='wall'><h3>{wall.wt('trend', language)}</h3></div>")
     with st.container(key="wall_trend"):
-        st.plotly_chart(parts.trend_figure(data.trend, labels, language), theme=None, height="stretch",
+        st.plotly_chart(parts.trend_figure(data.trend, labels, language, scale), theme=None, height="stretch",
                         config={"displayModeBar": False, "staticPlot": True}, key="wall-trend")
     st.html(parts.week_html(data.week, len(data.alerts), language))
 with centre, st.container(key="wall_centre"):
-    _map(data, language, scheme_title)
+    _map(data, language, scheme_title, scale)
 with right, st.container(key="wall_right"):
     panel = _panel if pinned is not None else st.fragment(_panel, run_every=rotate)
-    panel(data, language, rotate, pinned, scheme_title)
+    panel(data, language, rotate, pinned, scheme_title, scale)

@@ -1,6 +1,8 @@
 """Drawing pieces of the wall (大屏): the dark full-screen CSS, HTML tiles and lists, plotly figures.
 
 Sizes are in viewport units (vh) with clamp(), so the same page fills 1920×1080 and 3840×2160.
+Plotly and deck.gl size in pixels, so the figures and the map view take a ``scale`` factor (the
+?scale= parameter, which SCALE_JS sets from the window size on the first load).
 Everything here formats data already assembled by metrics/wall.py; nothing queries.
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ from metrics.alerts import Alert
 from metrics.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
 from metrics.kpi import Kpi
 from metrics.registry import BY_ID
-from metrics.wall import Week, wt
+from metrics.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
 from views.ui import FONT
 
 NO_DATA_RGBA = [58, 72, 92, 230]   # "insufficient sample / no data" on the dark map
@@ -111,6 +113,22 @@ CLOCK_JS = """<script>
     el.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }, 1000);
 })();
+</script>"""
+
+
+# On a screen whose size differs from 1920×1080 by a quarter or more, reload once with ?scale=<factor>
+# (2 on 3840×2160, rounded to quarters) so plotly fonts and the map zoom follow the vh-sized layout.
+# A ?scale= already in the URL (set by hand or by this script) is left alone, so it never loops.
+SCALE_JS = f"""<script>
+(function () {{
+  const url = new URL(window.location.href);
+  if (url.searchParams.has("scale")) {{ return; }}
+  const raw = Math.min(window.innerWidth / {BASE_SCREEN[0]}, window.innerHeight / {BASE_SCREEN[1]});
+  const scale = Math.min({SCALE_RANGE[1]}, Math.max({SCALE_RANGE[0]}, Math.round(raw * 4) / 4));
+  if (scale === 1) {{ return; }}
+  url.searchParams.set("scale", String(scale));
+  window.location.replace(url.toString());
+}})();
 </script>"""
 
 
@@ -230,43 +248,52 @@ def dots_html(titles: list[str], active: int, pinned: bool, lang: str) -> str:
     return f"<div class='wall wall-dots'>{dots}{escape(tail)}</div>"
 
 
-def dark(fig: go.Figure, *, legend: bool = True) -> go.Figure:
-    """Dark wall styling: transparent background, light text, faint grid, legend on top."""
+def dark(fig: go.Figure, *, legend: bool = True, scale: float = 1.0) -> go.Figure:
+    """Dark wall styling: transparent background, light text, faint grid, legend on top.
+
+    Sizes are pixels for 1920×1080, multiplied by ``scale`` (2 on 3840×2160)."""
+    def px(n: float) -> float:
+        return round(n * scale, 1)
+
     fig.update_layout(
-        font={"family": FONT, "size": 16, "color": TEXT}, paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)", margin={"l": 8, "r": 8, "t": 30 if legend else 8, "b": 28, "autoexpand": True},
-        showlegend=legend, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
+        font={"family": FONT, "size": px(16), "color": TEXT}, paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        margin={"l": px(8), "r": px(8), "t": px(30 if legend else 8), "b": px(28), "autoexpand": True},
+        showlegend=legend, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None,
+                                  "itemwidth": max(30, px(30))},
         separators=".,", autosize=True,
     )
-    fig.update_xaxes(gridcolor=LINE, zerolinecolor=LINE, linecolor=LINE, exponentformat="none")
-    fig.update_yaxes(gridcolor=LINE, zerolinecolor=LINE, linecolor=LINE, exponentformat="none")
+    for update in (fig.update_xaxes, fig.update_yaxes):
+        update(gridcolor=LINE, zerolinecolor=LINE, linecolor=LINE, exponentformat="none", gridwidth=px(1),
+               zerolinewidth=px(1), linewidth=px(1), ticklen=px(5), tickwidth=px(1))
     return fig
 
 
-def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str) -> go.Figure:
+def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, scale: float = 1.0) -> go.Figure:
     """Monthly requests (bars) and the three rates (lines, right axis)."""
     fig = go.Figure()
     fig.add_bar(x=trend["bucket"], y=trend["requests"], name=labels["requests"], marker_color="#2b4c7e")
     for metric_id, colour in RATE_COLOURS.items():
         fig.add_scatter(x=trend["bucket"], y=trend[metric_id], name=labels[metric_id], yaxis="y2",
-                        mode="lines+markers", line={"color": colour, "width": 3}, marker={"size": 6})
+                        mode="lines+markers", line={"color": colour, "width": 3 * scale},
+                        marker={"size": 6 * scale})
     fig.update_layout(
         yaxis={"showgrid": False, "automargin": True},
         xaxis={"tickformat": "%y-%m" if lang == "zh" else "%b %y", "dtick": "M2", "automargin": True},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "gridcolor": LINE, "automargin": True},
         bargap=0.35,
     )
-    return dark(fig)
+    return dark(fig, scale=scale)
 
 
-def categories_figure(hot: pd.DataFrame, lang: str) -> go.Figure:
+def categories_figure(hot: pd.DataFrame, lang: str, scale: float = 1.0) -> go.Figure:
     """The category hot list: requests per category, labelled with share and month-on-month change."""
     text = [f"{fmt_count(n, lang)} · {fmt_rate(s, lang, 0)} · {fmt_relative(c, lang) or '—'}"
             for n, s, c in zip(hot["requests"], hot["share"], hot["change"])]
     colours = [BAD if (c or 0) > 0.1 else ACCENT for c in hot["change"].fillna(0)]
     fig = go.Figure(go.Bar(x=hot["requests"], y=hot["category"], orientation="h", marker_color=colours,
                            text=text, textposition="inside", insidetextanchor="start",
-                           textfont={"size": 16, "color": BG}))
-    fig.update_layout(yaxis={"autorange": "reversed", "tickfont": {"size": 17}, "automargin": True},
+                           textfont={"size": 16 * scale, "color": BG}))
+    fig.update_layout(yaxis={"autorange": "reversed", "tickfont": {"size": 17 * scale}, "automargin": True},
                       xaxis={"visible": False}, bargap=0.3)
-    return dark(fig, legend=False)
+    return dark(fig, legend=False, scale=scale)
