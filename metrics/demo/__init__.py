@@ -55,14 +55,10 @@ def build_demo(
 
     report("writing the store", 0.6)
     with store.write_snapshot(path, fresh=True, label="demo") as con:
-        con.register("demo_units", city.units)
-        con.execute("INSERT INTO units BY NAME SELECT * FROM demo_units")
-        con.register("demo_boundaries", city.boundaries)
-        con.execute("INSERT INTO boundaries BY NAME SELECT * FROM demo_boundaries")
-        con.register("demo_requests", table)
-        con.execute("INSERT INTO requests BY NAME SELECT * FROM demo_requests")
-        for name in ("demo_units", "demo_boundaries", "demo_requests"):
-            con.unregister(name)
+        for target, rows in (("units", city.units), ("boundaries", city.boundaries), ("requests", table)):
+            con.register("demo_rows", rows)
+            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM demo_rows")
+            con.unregister("demo_rows")
         report("closure and roll-ups", 0.9)
         con.execute(
             "INSERT INTO imports (import_id, file, kind, started_at, finished_at, rows_read, rows_inserted,"

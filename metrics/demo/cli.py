@@ -7,14 +7,14 @@ import sys
 import time
 
 from metrics.cli_common import StoreError, add_db_option, db_path, fail
+from metrics.periods import parse_month
+from metrics.queries import LEVELS
 from metrics.store import open_read
-
-LEVELS = ("city", "district", "street", "community", "grid", "department")
 
 
 def _month(text: str) -> dt.date:
     try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
+        return parse_month(text).start
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {text!r}") from exc
 

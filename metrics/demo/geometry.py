@@ -93,9 +93,9 @@ def sample_points(rng: np.random.Generator, polys: np.ndarray, which: np.ndarray
     first = np.searchsorted(owner, np.arange(len(polys)))
     start = np.where(first > 0, cum[first - 1], 0.0)
     poly_area = np.bincount(owner, weights=area, minlength=len(polys))
+    last = first + np.bincount(owner, minlength=len(polys)) - 1
     target = start[which] + rng.random(len(which)) * poly_area[which]
-    tri = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
-    tri = np.clip(tri, first[which], first[which] + np.bincount(owner, minlength=len(polys))[which] - 1)
+    tri = np.clip(np.searchsorted(cum, target, side="right"), first[which], last[which])
     r1, r2 = rng.random(len(which)), rng.random(len(which))
     flip = r1 + r2 > 1
     r1, r2 = np.where(flip, 1 - r1, r1), np.where(flip, 1 - r2, r2)

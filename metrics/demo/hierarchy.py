@@ -21,6 +21,9 @@ URBAN_POPULATION = {"old_town": (8000, 15000), "new_district": (4000, 12000), "s
 VILLAGE_POPULATION = (500, 3000)
 PEOPLE_PER_URBAN_GRID = 1500
 STAFF_STANDARD_PER_10K = 18
+COMMUNITY_POOL = tuple(s + x + "社区" for s in names.COMMUNITY_STEMS for x in names.COMMUNITY_SUFFIXES)
+VILLAGE_POOL = tuple(dict.fromkeys(
+    s + x + "村" if len(s) == 1 else s + "村" for s in names.VILLAGE_STEMS for x in names.VILLAGE_SUFFIXES))
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def _district_seeds(rng: np.random.Generator) -> np.ndarray:
     return np.asarray(pts)
 
 
-def _draw(rng: np.random.Generator, pool: list[str], n: int) -> list[str]:
+def _draw(rng: np.random.Generator, pool: tuple[str, ...], n: int) -> list[str]:
     """n names from pool, distinct in English too (reproducible: pool order is fixed).
 
     Homophones such as 晨曦园 / 晨曦苑 would read the same in the English UI; a draw holding
@@ -62,15 +65,6 @@ def _draw(rng: np.random.Generator, pool: list[str], n: int) -> list[str]:
         drawn = [pool[i] for i in rng.choice(len(pool), n, replace=False)]
         if len({romanize.english_name(x) for x in drawn}) == n:
             return drawn
-
-
-def _community_pool() -> list[str]:
-    return [s + x + "社区" for s in names.COMMUNITY_STEMS for x in names.COMMUNITY_SUFFIXES]
-
-
-def _village_pool() -> list[str]:
-    pool = [s + x + "村" if len(s) == 1 else s + "村" for s in names.VILLAGE_STEMS for x in names.VILLAGE_SUFFIXES]
-    return list(dict.fromkeys(pool))
 
 
 def _split_integer(rng: np.random.Generator, total: int, n: int) -> np.ndarray:
@@ -107,25 +101,20 @@ class _Builder:
             return stem + "街道"
         return stem + ("乡" if self.rng.random() < 0.2 else "镇")
 
-    def district(self, d: int, poly: Polygon) -> tuple[int, int]:
+    def district(self, d: int, poly: Polygon) -> None:
         name, name_en, kind = names.DISTRICTS[d]
         did = f"D{d + 1:02d}"
         n = STREETS_PER_DISTRICT[kind] + int(self.rng.integers(0, 2))
         cells = geometry.split(self.rng, poly, n)
         centre_dist = shapely.distance(shapely.centroid(cells), shapely.Point(CENTRE))
         near = np.argsort(centre_dist, kind="stable")[: (n + 1) // 2]
-        pop = staff = 0
-        index = len(self.rows)
         self.add(did, name, "district", "CITY", poly, name_en, kind=kind)
         for s, cell in enumerate(cells):
             township = kind == "rural" or (kind == "suburban" and s not in near)
-            p, st = self.street(f"{did}S{s + 1:02d}", did, name, kind, township, cell)
-            pop, staff = pop + p, staff + st
-        self.rows[index].update(population=pop, staff=staff)
-        return pop, staff
+            self.street(f"{did}S{s + 1:02d}", did, name, kind, township, cell)
 
     def street(self, sid: str, did: str, district_name: str, kind: str, township: bool,
-               poly: Polygon) -> tuple[int, int]:
+               poly: Polygon) -> None:
         rng = self.rng
         name = self.take_street_name(township)
         lo, hi = COMMUNITIES_PER_STREET[kind]
@@ -133,23 +122,18 @@ class _Builder:
         seat = int(np.argmin(shapely.distance(shapely.centroid(cells), shapely.centroid(poly))))
         village = np.array([township and c != seat for c in range(len(cells))])
         n_village = int(village.sum())
-        vnames = iter(_draw(rng, _village_pool(), n_village))
-        cnames = iter(_draw(rng, _community_pool(), len(cells) - n_village))
-        index = len(self.rows)
+        vnames = iter(_draw(rng, VILLAGE_POOL, n_village))
+        cnames = iter(_draw(rng, COMMUNITY_POOL, len(cells) - n_village))
         self.add(sid, name, "street", did, poly)
         street_no = len(self.street_ids)
         self.street_ids.append(sid)
-        pop = staff = 0
         for c, cell in enumerate(cells):
             cname = next(vnames) if village[c] else next(cnames)
-            p, st = self.community(f"{sid}C{c + 1:02d}", sid, cname, kind, bool(village[c]), cell,
-                                   (street_no, district_name + name + cname))
-            pop, staff = pop + p, staff + st
-        self.rows[index].update(population=pop, staff=staff)
-        return pop, staff
+            self.community(f"{sid}C{c + 1:02d}", sid, cname, kind, bool(village[c]), cell,
+                           (street_no, district_name + name + cname))
 
     def community(self, cid: str, sid: str, name: str, kind: str, village: bool, poly: Polygon,
-                  context: tuple[int, str]) -> tuple[int, int]:
+                  context: tuple[int, str]) -> None:
         rng = self.rng
         if village:
             pop = int(rng.integers(*VILLAGE_POPULATION))
@@ -166,7 +150,15 @@ class _Builder:
             gid = f"{cid}G{g + 1:02d}"
             self.add(gid, f"第{g + 1}网格", "grid", cid, cell, population=int(gpop), staff=gstaff)
             self.grids.append((gid, cell, int(gpop), KINDS.index(kind), context[0], village, context[1]))
-        return pop, staff
+
+    def sum_children(self) -> None:
+        """Population and staff of streets, districts and the city: the sums over their children."""
+        by_id = {row["unit_id"]: row for row in self.rows}
+        for row in reversed(self.rows):  # a unit's row comes after its parent's, before its children's
+            if row["level"] in ("community", "street", "district"):
+                parent = by_id[row["parent_id"]]
+                parent["population"] = (parent["population"] or 0) + row["population"]
+                parent["staff"] = (parent["staff"] or 0) + row["staff"]
 
 
 def build_city(rng: np.random.Generator) -> City:
@@ -174,12 +166,9 @@ def build_city(rng: np.random.Generator) -> City:
     b = _Builder(rng)
     outline = geometry.city_outline(rng, *CENTRE, *HALF_SIZE)
     b.add(names.CITY[0], names.CITY[1], "city", None, outline, names.CITY[2])
-    districts = geometry.voronoi_cells(outline, _district_seeds(rng))
-    pop = staff = 0
-    for d, poly in enumerate(districts):
-        p, st = b.district(d, poly)
-        pop, staff = pop + p, staff + st
-    b.rows[0].update(population=pop, staff=staff)
+    for d, poly in enumerate(geometry.voronoi_cells(outline, _district_seeds(rng))):
+        b.district(d, poly)
+    b.sum_children()
     for i, (_, full, en) in enumerate(names.DEPARTMENTS):
         b.add(f"DEPT{i + 1:02d}", full, "department", "CITY", None, en)
 

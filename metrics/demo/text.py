@@ -140,5 +140,5 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
         "address": _addresses(rng, city, sim["grid"]),
         "citizen_name": pc.if_else(pa.array(proactive), pa.scalar(None, pa.string()), name),
         "citizen_phone": pc.if_else(pa.array(proactive), pa.scalar(None, pa.string()), phone),
-        "import_id": pa.array(np.full(n, import_id, dtype=object), pa.string()),
+        "import_id": pa.repeat(pa.scalar(import_id, pa.string()), n),
     })
