@@ -17,10 +17,9 @@ import shapely
 
 from metrics.ingest.coords import CRS, geometry_to_geojson, transform_geometry
 from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
+from metrics.ingest.mapping import LEVELS
 from metrics.ingest.readers import ReadError
 from metrics.store import after_write, write_snapshot
-
-LEVELS = ("city", "district", "street", "community", "grid", "department")
 
 
 @dataclass
@@ -91,15 +90,12 @@ def import_boundaries(db: Path | str, path: Path, level: str, id_field: str, nam
         else:
             c = geom.centroid
             units.append((uid, name, parent, geometry_to_geojson(geom), c.y, c.x))
-    ids = [u[0] for u in units]
-    dup = {i for i in ids if ids.count(i) > 1} if len(ids) != len(set(ids)) else set()
-    if dup:
-        keep = {}
-        for n, u in enumerate(units):
-            keep.setdefault(u[0], n)
-        rejects += [(0, json.dumps({id_field: u[0]}, ensure_ascii=False), f"{id_field}: repeated in the file")
-                    for n, u in enumerate(units) if keep[u[0]] != n]
-        units = [u for n, u in enumerate(units) if keep[u[0]] == n]
+    first: dict[str, int] = {}
+    for n, u in enumerate(units):
+        first.setdefault(u[0], n)
+    rejects += [(0, json.dumps({id_field: u[0]}, ensure_ascii=False), f"{id_field}: repeated in the file")
+                for n, u in enumerate(units) if first[u[0]] != n]
+    units = [u for n, u in enumerate(units) if first[u[0]] == n]
     with write_snapshot(db, label="boundaries") as con:
         existing = {r[0] for r in con.execute("SELECT unit_id FROM units").fetchall()}
         known = existing | {u[0] for u in units}

@@ -97,6 +97,15 @@ class Layout:
     longest: int
 
 
+def _blank(cells: list[str]) -> bool:
+    """A line with nothing but spaces: not a row."""
+    return not cells or (len(cells) == 1 and not cells[0].strip())
+
+
+def _wrong_width(row: int, header: list[str], cells: list[str]) -> Bad:
+    return Bad(row, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {len(header)}")
+
+
 def _lines_parse_alone(lines: list[str], delimiter: str) -> bool:
     """True if each line is one complete record under csv's strict rules."""
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
@@ -218,12 +227,11 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
         bad = []
         for number, text in mine:
             cells = next(csv.reader([text], delimiter=delimiter), [])
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue   # a blank line is not a row
+            if _blank(cells):
+                continue
             if len(cells) == width:
                 raise FastPathDisagrees(f"line {number}: pyarrow and csv split it differently")
-            row = int(physical(np.array([number]))[0])
-            bad.append(Bad(row, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {width}"))
+            bad.append(_wrong_width(int(physical(np.array([number]))[0]), header, cells))
         return bad
 
     try:
@@ -265,13 +273,13 @@ def _exact_batches(raw, text, delimiter: str, header: list[str], total: int, pro
     try:
         for cells in reader:
             number += 1
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue   # a blank line is not a row
+            if _blank(cells):
+                continue
             if len(cells) == width:
                 rows.append(number)
                 values.append(cells)
             else:
-                bad.append(Bad(number, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {width}"))
+                bad.append(_wrong_width(number, header, cells))
             if len(rows) + len(bad) >= batch_rows:
                 yield Batch(make_table(rows, header, values), bad)
                 rows, values, bad = [], [], []

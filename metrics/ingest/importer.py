@@ -26,7 +26,7 @@ from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
 from metrics.ingest.mapping import Mapping, available, load_mapping
 from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
-from metrics.ingest.staging import BAD_COLUMNS, stage
+from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, parse
 from metrics.store import after_write, default_path, write_snapshot
@@ -129,14 +129,11 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     with timed("read"):
         header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress)
         try:
-            read = stage(con, header, batches, None)
+            header, read = stage(con, header, batches)
         except readers.FastPathDisagrees:
             header, batches, result.encoding = readers.open_source(path, result.fmt, options.sheet, byte_progress,
                                                                    fast=False)
-            read = stage(con, header, batches, None)
-    if not header:
-        header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns
-                  if c not in ("_row", *BAD_COLUMNS)]
+            header, read = stage(con, header, batches)
     mapping = _resolve_mapping(options.mapping, header, result.fmt)
     result.mapping = mapping.name
     tz = options.tz or mapping.timezone or DEFAULT_TZ

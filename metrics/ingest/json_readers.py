@@ -27,7 +27,7 @@ def _records_batches(records: Iterator[tuple[int, object]], progress_cb: Callabl
     def flush() -> Batch:
         names = list(dict.fromkeys(k for o in objs for k in o))
         values = [[cell_text(o.get(k)) for k in names] for o in objs]
-        return Batch(make_table(rows, unique_names(names) if names else [], values), bad)
+        return Batch(make_table(rows, unique_names(names), values), bad)
 
     for number, obj in records:
         if isinstance(obj, dict):

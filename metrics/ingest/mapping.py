@@ -36,6 +36,7 @@ BOOL_WORDS: dict[str, bool] = {
     "yes": True, "no": False, "y": True, "n": False, "是": True, "否": False,
 }
 UNIT_LEVELS = ("city", "district", "street", "community", "grid")
+LEVELS = (*UNIT_LEVELS, "department")   # as metrics.queries.LEVELS, which would load pandas for the import CLI
 
 
 class MappingError(ValueError):
@@ -126,7 +127,7 @@ def _unit_match(data: object, where: str) -> UnitMatch | None:
         raise MappingError(f"{where}.match: 'id' or 'name', got {by!r}")
     columns = _strings(data.get("columns", data.get("column")), f"{where}.columns")
     levels = tuple(data.get("levels", ()))
-    bad = [lv for lv in levels if lv not in UNIT_LEVELS + ("department",)]
+    bad = [lv for lv in levels if lv not in LEVELS]
     if bad or (levels and len(levels) != len(columns)):
         raise MappingError(f"{where}.levels: one of {UNIT_LEVELS} per column, got {list(levels)}")
     if by == "id" and len(columns) != 1:

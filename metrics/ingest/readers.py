@@ -12,13 +12,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from metrics.ingest.batches import BATCH_ROWS, Bad, Batch, Progress, ReadError, unique_names
+from metrics.ingest.batches import BATCH_ROWS, Batch, Progress, ReadError
 from metrics.ingest.csv_reader import FastPathDisagrees, detect_encoding, read_csv
 from metrics.ingest.json_readers import read_jsonl, read_open311
 from metrics.ingest.sheet_readers import read_parquet, read_xlsx
 
-__all__ = ["BATCH_ROWS", "EXTENSIONS", "FORMATS", "Bad", "Batch", "FastPathDisagrees", "Progress", "ReadError",
-           "detect_encoding", "detect_format", "open_source", "unique_names"]
+__all__ = ["FORMATS", "FastPathDisagrees", "ReadError", "detect_format", "open_source"]
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl", "open311")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",

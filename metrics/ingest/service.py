@@ -12,7 +12,7 @@ from metrics.ingest.coords import GridLocator
 from metrics.ingest.importer import _resolve_mapping
 from metrics.ingest.mapping import Mapping
 from metrics.ingest.readers import detect_format, open_source
-from metrics.ingest.staging import BAD_COLUMNS, stage
+from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, parse
 from metrics.ingest.writer import write_rejects_csv
@@ -47,9 +47,7 @@ def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, f
     con = _scratch_with_units(db)
     try:
         first = next(iter(batches))
-        stage(con, header, [first], None)
-        header = [c for c in con.execute("SELECT * FROM _stage LIMIT 0").fetchdf().columns
-                  if c not in ("_row", *BAD_COLUMNS)]
+        header, _ = stage(con, header, [first])
         chosen = _resolve_mapping(mapping, header, fmt)
         plan = Plan(chosen, header)
         zone = tz or chosen.timezone or DEFAULT_TZ

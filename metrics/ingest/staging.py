@@ -4,22 +4,21 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from metrics.ingest.progress import Progress
 from metrics.ingest.validate import q
 
 BAD_COLUMNS = ("_bad_raw", "_bad_reason")
 
 
-def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: Progress | None) -> int:
-    """Load batches into the temp tables _stage (text columns) and _bad; return rows read.
+def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches) -> tuple[list[str], int]:
+    """Load batches into the temp tables _stage (text columns) and _bad; return (header, rows read).
 
     With a known header (CSV, XLSX, Parquet) the batches stream into one CREATE TABLE AS, the
     malformed rows riding along in two extra columns and split off after: one statement, not one
     INSERT per batch (those cost ~8 s per million rows). JSON sources, whose columns show up as
-    they go, are inserted batch by batch.
+    they go, are inserted batch by batch; the header returned is then the columns they brought.
     """
     if not header:
-        return _stage_growing(con, header, batches, progress)
+        return _stage_growing(con, batches)
     schema = pa.schema([("_row", pa.int64()), *((h, pa.string()) for h in header),
                         *((c, pa.string()) for c in BAD_COLUMNS)])
     read = 0
@@ -40,8 +39,6 @@ def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: 
                          pa.array([b.raw for b in batch.bad], pa.string()),
                          pa.array([b.reason for b in batch.bad], pa.string())], schema=schema)
                 read += n + len(batch.bad)
-                if progress:
-                    progress("read", read, 0)
         except BaseException as exc:   # DuckDB would turn it into its own error type
             failure.append(exc)
             raise
@@ -59,14 +56,15 @@ def stage(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: 
                 "SELECT _row, _bad_raw AS raw, _bad_reason AS reason FROM _stage WHERE _bad_reason IS NOT NULL")
     if con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
         con.execute("DELETE FROM _stage WHERE _bad_reason IS NOT NULL")
-    return read
+    return header, read
 
 
-def _stage_growing(con: duckdb.DuckDBPyConnection, header: list[str], batches, progress: Progress | None) -> int:
+def _stage_growing(con: duckdb.DuckDBPyConnection, batches) -> tuple[list[str], int]:
     """stage() for sources without a header: a column is added when a batch first has it."""
     con.execute("CREATE OR REPLACE TEMP TABLE _stage (_row BIGINT)")
     con.execute("CREATE OR REPLACE TEMP TABLE _bad (_row BIGINT, raw VARCHAR, reason VARCHAR)")
-    known = {h.lower() for h in header}
+    header: list[str] = []
+    known: set[str] = set()
     read = 0
     for batch in batches:
         for name in batch.table.column_names[1:]:
@@ -81,6 +79,4 @@ def _stage_growing(con: duckdb.DuckDBPyConnection, header: list[str], batches, p
         if batch.bad:
             con.executemany("INSERT INTO _bad VALUES (?, ?, ?)", [(b.row, b.raw, b.reason) for b in batch.bad])
         read += batch.table.num_rows + len(batch.bad)
-        if progress:
-            progress("read", read, 0)
-    return read
+    return header, read

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from metrics.ingest.mapping import BOOLEANS, ENUMS, INTEGERS, NUMBERS, TEXT, TIMESTAMPS, Mapping
+from metrics.ingest.mapping import BOOLEANS, ENUMS, INTEGERS, NUMBERS, PSEUDO, TEXT, TIMESTAMPS, Mapping
 from metrics.ingest.timeparse import timestamp_sql
 
 EARLIEST = "1990-01-01"
@@ -61,8 +61,7 @@ class Plan:
             cols |= {"unit_id", "lat", "lon"}
         if self.dept_cols:
             cols.add("dept_id")
-        cols -= {"visited_at", "updated_at"}
-        return sorted(cols - {"request_id"})
+        return sorted(cols - {"request_id", *PSEUDO})
 
 
 def _src(plan: Plan, target: str) -> str:

@@ -50,14 +50,13 @@ def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, 
 
 
 def store_rejects(con: duckdb.DuckDBPyConnection, header: list[str], import_id: str) -> int:
-    """Copy rejected rows (checked and malformed) with their original values to ``rejects``."""
+    """Copy rejected rows (checked and malformed) with their original values to ``rejects``; return how many."""
     pairs = ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}', s.{q(h)}" for h in header)
     raw = f"CAST(json_object({pairs}) AS VARCHAR)" if header else "'{}'"
-    con.execute(f"""INSERT INTO rejects (import_id, row_number, raw, reasons)
+    return con.execute(f"""INSERT INTO rejects (import_id, row_number, raw, reasons)
         SELECT $id, k._row, {raw}, array_to_string(k.reasons, '; ')
         FROM _checked k JOIN _stage s ON s._row = k._row WHERE len(k.reasons) > 0
-        UNION ALL SELECT $id, b._row, b.raw, b.reason FROM _bad b""", {"id": import_id})
-    return con.execute("SELECT count(*) FROM rejects WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+        UNION ALL SELECT $id, b._row, b.raw, b.reason FROM _bad b""", {"id": import_id}).fetchone()[0]
 
 
 def reason_counts(con: duckdb.DuckDBPyConnection, column: str, limit: int = 12) -> list[tuple[str, int]]:
