@@ -15,8 +15,8 @@ from metrics.scorecard_frames import (card_bars, card_frame, card_trend, compare
                                       funnel_frames, insufficient_frame, is_rate, list_frame,
                                       ranking_frame, stability_frame)
 from views import assessment_data as data
+from views.ui import FONT
 
-FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 
 
 def _style(fig: go.Figure, height: int = 360) -> go.Figure:

@@ -12,6 +12,7 @@ from metrics.ingest.coords import CRS
 from metrics.ingest.readers import ReadError
 from metrics.ingest.service import history, preview, rejects_csv
 from metrics.store import StoreError, default_path
+from views.state import lang
 
 MAX_UPLOAD_MB = 200
 TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "jsonl", "ndjson", "json"]
@@ -57,7 +58,7 @@ HISTORY_COLUMNS = {
 
 def tx(key: str, **fmt: object) -> str:
     zh, en = TEXT[key]
-    text = en if st.session_state.get("lang", "zh") == "en" else zh
+    text = en if lang() == "en" else zh
     return text.format(**fmt) if fmt else text
 
 
@@ -76,9 +77,11 @@ if upload is not None:
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(tx("too_big", mb=MAX_UPLOAD_MB))
         st.stop()
-    work = Path(tempfile.mkdtemp(prefix="gridscore-upload-"))
+    work = Path(tempfile.gettempdir()) / "gridscore-uploads" / upload.file_id  # once per upload, not per rerun
+    work.mkdir(parents=True, exist_ok=True)
     path = work / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
     try:
         used, frame = preview(path, db if db.exists() else None, mapping or None, sheet=sheet, crs=crs)
         st.subheader(f"{tx('preview')} · {used}")
@@ -120,7 +123,7 @@ if upload is not None:
 
 st.subheader(tx("history"))
 try:
-    english = st.session_state.get("lang", "zh") == "en"
+    english = lang() == "en"
     st.dataframe(
         history(db), hide_index=True, width="stretch",
         column_config={c: st.column_config.Column(en if english else zh) for c, (zh, en) in HISTORY_COLUMNS.items()},

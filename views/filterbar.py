@@ -14,13 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from metrics.filters import Filters
-from metrics.i18n import code_label, fmt_period
+from metrics.i18n import fmt_period
 from metrics.pages_common import (
     LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
     periods_between, unit_catalog,
 )
 from metrics.periods import Period, custom, parse_period
 from metrics.store import DataVersion
+from views import ui
 from views.state import cursor, lang, store_version, tr, translator, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
@@ -215,11 +216,6 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
     return tuple(picked)
 
 
-def _code(kind: str):
-    language = lang()
-    return lambda value: code_label(kind, value, language)
-
-
 def as_of_line() -> None:
     """Only the "data as of" line, for pages without filters (the glossary)."""
     bounds, _ = _range_and_options(cursor(), store_version())
@@ -255,8 +251,8 @@ def render() -> tuple[object, View]:
     unit_id = _unit(state, cat)
     level = _level(state, cat, unit_id, unit_changed=unit_id != state.get("unit"))
     categories = _multi(state, "cat", tr("category"), options["categories"])
-    channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=_code("channel"))
-    sources = _multi(state, "src", tr("source"), options["sources"], fmt=_code("source"))
+    channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=ui.code("channel"))
+    sources = _multi(state, "src", tr("source"), options["sources"], fmt=ui.code("source"))
     urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
     filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,
                       unit_id=unit_id)

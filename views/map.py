@@ -1,8 +1,8 @@
 """网格地图 Grid map (/map): the chosen level's polygons coloured by any metric, H3 hexagon density,
 request points inside one community; clicking a polygon drills down one level.
 
-Renders with no internet: no basemap (map_style=None); an intranet XYZ tile URL may be set in
-GRIDSCORE_TILE_URL and is then drawn as a raster basemap.
+Renders with no internet: the basemap is a blank inline style (map_style=None would make Streamlit
+fetch Carto's style); an intranet XYZ tile URL may be set in GRIDSCORE_TILE_URL and is then drawn.
 """
 from __future__ import annotations
 
@@ -108,14 +108,15 @@ with right:
     if len(legend) > 1:
         legend[0] = (f"≤ {legend[0][0]}", legend[0][1])
         legend[-1] = (f"≥ {legend[-1][0]}", legend[-1][1])
+    if picked_layer == "units":
+        legend = [*legend[::-1], (tr("no_data"), geo.rgb_hex(geo.NO_DATA_RGBA))]
+    else:
+        legend = legend[::-1]
     rows = "".join(
         f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
         f"<span style='width:18px;height:12px;background:{c};border:1px solid #999;display:inline-block'></span>"
-        f"<span>{text}</span></div>" for text, c in legend[::-1]
+        f"<span>{text}</span></div>" for text, c in legend
     )
-    rows += "" if picked_layer != "units" else (f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
-             f"<span style='width:18px;height:12px;background:{geo.rgb_hex(geo.NO_DATA_RGBA)};border:1px solid #999;"
-             f"display:inline-block'></span><span>{tr('no_data')}</span></div>")
     st.html(f"<div style='font-size:13px'>{rows}</div>")
     if picked_layer == "units" and m.unit == "rate":
         st.caption(tr("map.diverging", city=fmt_rate(layer_data["total"], language)))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_count, fmt_period, fmt_pp, fmt_rate, fmt_relative
+from metrics.i18n import fmt_count, fmt_period, fmt_relative
 from metrics.kpi import KPI_IDS
 from metrics.pages_data import best_and_worst
-from metrics.registry import BY_ID
 from metrics.schemes import DEFAULT_SCHEME, load_scheme
-from views import filterbar, ui
+from views import filterbar, tiles, ui
 from views.cache import fetch
 from views.state import lang, tr, viewer
 
@@ -21,33 +20,17 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 scheme = load_scheme(DEFAULT_SCHEME)
 
-
-def change_text(metric_id: str, change) -> str | None:
-    return fmt_pp(change, language) if BY_ID[metric_id].unit == "rate" else fmt_relative(change, language)
-
-
-compared = fetch("compare_periods", me, view.period, KPI_IDS, view.filters).set_index("metric_id")
 score = fetch("scope_scored", me, view.period, view.filters, DEFAULT_SCHEME)
 st.subheader(tr("overview.kpis", period=fmt_period(view.period, language)))
-columns = st.columns(len(KPI_IDS) + 1)
-for column, metric_id in zip(columns, KPI_IDS):
-    metric, row = BY_ID[metric_id], compared.loc[metric_id]
-    value = fmt_rate(row["value"], language) if metric.unit == "rate" else fmt_count(row["value"], language)
-    column.metric(
-        ui.metric_label(metric_id), value, delta=change_text(metric_id, row["mom"]),
-        delta_color=("normal" if metric.higher_is_better else "inverse") if metric.unit == "rate" else "off",
-        border=True, help=ui.metric_formula(metric_id) + f" · {tr('overview.vs_prev')}",
-    )
-    yoy = change_text(metric_id, row["yoy"])
-    column.caption(f"{tr('yoy')} {yoy if yoy else tr('no_data')}")
+[score_column] = tiles.row(view, KPI_IDS, extra=1)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
-columns[-1].metric(
+score_column.metric(
     tr("score"), "—" if score["value"] is None else f"{score['value']:.1f}",
     delta=None if score["mom"] is None else f"{score['mom']:+.1f}", border=True,
     help=tr("overview.score_help", scheme=scheme_title),
 )
 yoy_score = "—" if score["yoy"] is None else f"{score['yoy']:+.1f}"
-columns[-1].caption(f"{tr('yoy')} {yoy_score} · {scheme_title}")
+score_column.caption(f"{tr('yoy')} {yoy_score} · {scheme_title}")
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
@@ -98,7 +81,7 @@ with right:
 scored = fetch("scored_units", me, view.level, view.period, view.filters, DEFAULT_SCHEME)
 best, worst = best_and_worst(scored, 10)
 st.markdown(f"#### {tr('overview.ranking', level=tr('level.' + view.level), scheme=scheme_title)}")
-name_col = "unit_name" if language == "zh" else "name_en"
+name_col = ui.name_col()
 config = {
     name_col: st.column_config.TextColumn(tr("unit")),
     "rank": st.column_config.NumberColumn(tr("rank"), format="%d"),

@@ -46,11 +46,12 @@ for key, value, default in (("metric", picked, None), ("sort", order, "received_
     elif key in st.query_params:
         del st.query_params[key]
 
-_, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, 1, 1)
-pages = max(1, math.ceil(total / PAGE_SIZE))
 wanted = st.query_params.get("page", "1")
-page_no = min(pages, max(1, int(wanted))) if str(wanted).isdigit() else 1
-page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages, value=page_no)
+wanted = max(1, int(wanted)) if str(wanted).isdigit() else 1
+rows, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages,
+                                   value=min(pages, wanted))
 if page_no != 1:
     st.query_params["page"] = str(page_no)
 elif "page" in st.query_params:
@@ -63,7 +64,8 @@ if total == 0:
     ui.no_data()
     st.stop()
 
-rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE)
+if page_no != wanted:  # the number box moved, or the linked page was past the end
+    rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE)
 shown = [c for c in COLUMNS if c in rows and (c not in ("credit", "hours") or rows[c].notna().any())]
 time_cols = ("received_at", "first_contact_at", "closed_at", "resolve_by")
 st.dataframe(

@@ -71,7 +71,7 @@ else:
 
 st.markdown(f"#### {tr('resolution.by_unit', level=tr('level.' + view.level))}")
 table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS))
-name_col = "unit_name" if language == "zh" else "name_en"
+name_col = ui.name_col()
 rate_config = {m: st.column_config.ProgressColumn(ui.metric_label(m), min_value=0, max_value=1, format="percent")
                for m in RATES}
 if ui.is_empty(table, "requests"):

@@ -22,7 +22,7 @@ me, language = viewer(), lang()
 tiles.row(view, (*HOURS, *ON_TIME))
 
 table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME))
-name_col = "unit_name" if language == "zh" else "name_en"
+name_col = ui.name_col()
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
 which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
                              format_func=lambda k, t_=translator(): t_(f"response.{k}"), key=f"which_{language}") or "response"

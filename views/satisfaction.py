@@ -15,7 +15,7 @@ st.title(tr("nav.satisfaction"))
 con, view = filterbar.render()
 me, language = viewer(), lang()
 tiles.row(view, ("satisfaction_rate", "resolution_rate", "response_rate", "visit_coverage"))
-name_col = "unit_name" if language == "zh" else "name_en"
+name_col = ui.name_col()
 
 left, right = st.columns(2, gap="medium")
 with left:

@@ -46,20 +46,24 @@ def store_version() -> DataVersion:
     return data_version(default_path())
 
 
+def _current() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
+    """The shared read-only connection of the current snapshot, and that snapshot's version."""
+    path = default_path()
+    if not path.exists():
+        raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
+    version = data_version(path)
+    return _connection(str(path), version), version
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """The shared read-only connection of the current snapshot; take ``.cursor()`` in other threads."""
-    path = default_path()
-    return _connection(str(path), data_version(path))
+    return _current()[0]
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
-    path = default_path()
     try:
-        if not path.exists():
-            raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
-        version = data_version(path)
-        con = _connection(str(path), version)
+        con, version = _current()
     except StoreError as exc:
         st.error(f"{tr('store.error')}: {exc}")
         st.stop()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -17,7 +16,6 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif
 PALETTE = ("#1f6fb2", "#e4572e", "#2a9d8f", "#f2a541", "#7b5ea7", "#8c8c8c", "#c44e8a", "#4f9d3a")
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#1f6fb2"
 CHART_HEIGHT = 340
-VIEWS = Path(__file__).resolve().parent
 
 
 def metric_label(metric_id: str) -> str:
@@ -25,6 +23,11 @@ def metric_label(metric_id: str) -> str:
         return tr("score")
     metric = BY_ID[metric_id]
     return metric.zh if lang() == "zh" else metric.en
+
+
+def name_col() -> str:
+    """The unit-name column of a unit table in the session's language."""
+    return "unit_name" if lang() == "zh" else "name_en"
 
 
 def metric_labeler():
@@ -99,9 +102,8 @@ def href(page: str, query: dict[str, str]) -> str:
 
 
 def page_link(page: str, label: str, query: dict[str, str], icon: str | None = None, where=st) -> None:
-    """A link to another page carrying the filters; left out while that page does not exist yet."""
-    if (VIEWS / f"{page}.py").exists():
-        where.page_link(f"views/{page}.py", label=label, query_params=query, icon=icon)
+    """A link to another page carrying the filters."""
+    where.page_link(f"views/{page}.py", label=label, query_params=query, icon=icon)
 
 
 CODED = ("channel", "source", "urgency", "status", "satisfaction")
