@@ -8,17 +8,14 @@ import pandas as pd
 
 from metrics.access import SCOPE_PREDICATE, Viewer
 from metrics.periods import Period
+from metrics.queries import BASIC_CREDIT, run
 from metrics.registry import BY_ID
 from metrics.store import read_sql
 
 
-def _count(condition: str) -> str:
-    return f"CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS DOUBLE)"
-
-
 def unit_category_rates(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period,
-    rates: Sequence[str], basic_credit: float = 0.9,
+    rates: Sequence[str], basic_credit: float = BASIC_CREDIT,
 ) -> pd.DataFrame:
     """Per unit of ``level`` x category: ``requests`` and, per rate, ``<rate>_num`` and ``<rate>_den``.
 
@@ -29,13 +26,7 @@ def unit_category_rates(
         metric = BY_ID[rate]
         if metric.kind != "rate":
             raise ValueError(f"{rate} is not a rate; a breakdown needs a numerator and a denominator")
-        num = " + ".join(
-            _count(t.condition) if t.weight is None else f"CAST(${t.weight} AS DOUBLE) * {_count(t.condition)}"
-            for t in metric.terms
-        )
-        cols += [f"{num} AS {rate}_num", f"{_count(metric.denominator)} AS {rate}_den"]
+        den = f"CAST(sum(CASE WHEN {metric.denominator} THEN 1 ELSE 0 END) AS DOUBLE)"
+        cols += [f"{metric.numerator_agg_sql()} AS {rate}_num", f"{den} AS {rate}_den"]
     sql = read_sql("unit_category").format(aggregates=",\n    ".join(cols), scope=SCOPE_PREDICATE)
-    params = {**period.params(), **viewer.scope_params(), "level": level}
-    if "$basic_credit" in sql:
-        params["basic_credit"] = basic_credit
-    return con.execute(sql, params).df()
+    return run(con, sql, {**period.params(), **viewer.scope_params(), "level": level, "basic_credit": basic_credit})

@@ -52,9 +52,6 @@ class Filters:
             out["f_unit"] = self.unit_id
         return out
 
-    def is_empty(self) -> bool:
-        return self == Filters()
-
     def to_query(self) -> dict[str, str]:
         """URL query parameters, e.g. ``{"cat": "噪音扰民,供暖", "unit": "S01"}`` (empty fields left out)."""
         out = {key: ",".join(getattr(self, name)) for name, (_, key) in _LISTS.items() if getattr(self, name)}
@@ -77,6 +74,3 @@ class Filters:
 
     def with_unit(self, unit_id: str | None) -> Filters:
         return Filters(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "unit_id"}, unit_id=unit_id)
-
-
-NO_FILTERS = Filters()

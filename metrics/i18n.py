@@ -249,12 +249,10 @@ def fmt_count(value: float | None, lang: str = DEFAULT_LANG) -> str:
     if _missing(value):
         return t("no_data", lang)
     n = float(value)
-    if lang == "zh":
-        if abs(n) >= 1e8:
-            return f"{n / 1e8:.2f}亿"
-        if abs(n) >= 1e4:
-            return f"{n / 1e4:.2f}万"
-        return f"{n:,.0f}"
+    if lang == "zh" and abs(n) >= 1e8:
+        return f"{n / 1e8:.2f}亿"
+    if lang == "zh" and abs(n) >= 1e4:
+        return f"{n / 1e4:.2f}万"
     return f"{n:,.0f}"
 
 

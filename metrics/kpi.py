@@ -1,4 +1,4 @@
-"""Headline KPIs for one period with month-on-month and year-on-year change (the Overview tiles)."""
+"""Headline KPIs for one period with month-on-month change and last year's value (the Overview tiles)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ import duckdb
 
 from metrics.access import Viewer
 from metrics.filters import Filters
-from metrics.periods import Period, previous, same_period_last_year
-from metrics.queries import BASIC_CREDIT, change, scope_totals
+from metrics.periods import Period
+from metrics.queries import BASIC_CREDIT, change, totals_with_comparisons
 
 KPI_IDS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 
@@ -25,11 +25,6 @@ class Kpi:
         """vs the previous period. Rates: difference in percentage points (as a fraction); others: relative."""
         return change(self.metric_id, self.value, self.previous)
 
-    @property
-    def yoy_change(self) -> float | None:
-        """vs the same period a year earlier, as :attr:`change`."""
-        return change(self.metric_id, self.value, self.last_year)
-
 
 def overview_kpis(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period,
@@ -37,7 +32,5 @@ def overview_kpis(
     filters: Filters | None = None,
 ) -> list[Kpi]:
     """The KPIs of ``period``, the previous period and the same period last year, for the viewer's scope."""
-    now = scope_totals(con, viewer, period, filters, metric_ids, basic_credit)
-    before = scope_totals(con, viewer, previous(period), filters, metric_ids, basic_credit)
-    last = scope_totals(con, viewer, same_period_last_year(period), filters, metric_ids, basic_credit)
+    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit)
     return [Kpi(m, now[m], before[m], last[m]) for m in metric_ids]

@@ -154,19 +154,10 @@ def parse_month(text: str) -> Period:
     return period
 
 
-def previous_month(period: Period) -> Period:
-    before = period.start - dt.timedelta(days=1)
-    return month(before.year, before.month)
-
-
-def same_month_last_year(period: Period) -> Period:
-    return month(period.start.year - 1, period.start.month)
-
-
 def latest_full_month(con: duckdb.DuckDBPyConnection) -> Period | None:
     """The last calendar month whose every day lies within the data, or None if there is no data."""
     last = con.execute("SELECT max(received_at) FROM requests").fetchone()[0]
     if last is None:
         return None
     this = month(last.year, last.month)
-    return this if last.date() == this.end - dt.timedelta(days=1) else previous_month(this)
+    return this if last.date() == this.last_day else previous(this)

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from metrics import sqldialect as sd
-from metrics.access import SCOPE_PREDICATE, Viewer
+from metrics.access import Viewer
 from metrics.filters import Filters
 from metrics.periods import Period, previous, same_period_last_year
-from metrics.queries_build import Grouping, build_aggregate_sql, level_grouping, with_clause
+from metrics.queries_build import (
+    IN_PERIOD_DAYS, Grouping, build_aggregate_sql, level_grouping, scoped_where, with_clause,
+)
 from metrics.registry import BY_ID, DEFAULT_PARAMS, HOUR_BIN_EDGES, Metric, resolve
-from metrics.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_preferred, rollup_ready
+from metrics.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_state
 from metrics.store import read_sql
 
 LEVELS = ("city", "district", "street", "community", "grid", "department")
@@ -46,14 +48,24 @@ def base_params(viewer: Viewer, period: Period, filters: Filters, basic_credit: 
     }
 
 
-def _use_rollup(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+def scoped(filters: Filters | None, unit_id: str | None) -> Filters:
+    """``filters`` (none: no restriction) narrowed to ``unit_id`` when one is given."""
+    filters = filters or Filters()
+    return filters.with_unit(unit_id) if unit_id else filters
+
+
+def _use_rollup(con: duckdb.DuckDBPyConnection, source: Source, binned: bool) -> bool:
+    """Whether to read counts from the roll-up; raises when the roll-ups a request needs are not ready."""
+    ready, preferred = rollup_state(con)
+    if binned and not ready:
+        raise RuntimeError("binned percentiles need the roll-up tables: run metrics.rollup.refresh_rollups")
     if source == "detail":
         return False
     if source == "rollup":
-        if not rollup_ready(con):
+        if not ready:
             raise RuntimeError("roll-up tables are missing or stale: run metrics.rollup.refresh_rollups")
         return True
-    return rollup_preferred(con)  # periods are whole days, so any period can be read from the daily roll-up
+    return preferred  # periods are whole days, so any period can be read from the daily roll-up
 
 
 def _aggregate(
@@ -63,9 +75,7 @@ def _aggregate(
 ) -> pd.DataFrame:
     filters = filters or Filters()
     metrics = resolve(metric_ids)
-    if binned and not rollup_ready(con):
-        raise RuntimeError("binned percentiles need the roll-up tables: run metrics.rollup.refresh_rollups")
-    use_rollup = _use_rollup(con, source)
+    use_rollup = _use_rollup(con, source, binned)
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=use_rollup, quantiles=not binned)
     params = {**base_params(viewer, period, filters, basic_credit), **(extra or {})}
     frame = run(con, sql, params)
@@ -79,7 +89,7 @@ def _fill_binned(con, frame: pd.DataFrame, metrics: tuple[Metric, ...], grouping
     """Percentiles from the merged roll-up histogram bins (see the registry note for the error)."""
     key = grouping.rollup_key or grouping.key
     sql = (f"{with_clause(grouping.ctes)}\nSELECT {key} AS key, r.which, r.bin, sum(r.n) AS n FROM rollup_hist r {grouping.join}\n"
-           f"WHERE r.day >= $start_day AND r.day < $end_day AND {SCOPE_PREDICATE} AND {filters.where_sql()}\n"
+           f"WHERE {scoped_where(filters, IN_PERIOD_DAYS)}\n"
            f"GROUP BY {key}, r.which, r.bin")
     bins = run(con, sql, params)
     key_col = frame.columns[0]
@@ -111,9 +121,8 @@ def unit_table(
     """
     if level not in LEVELS:
         raise ValueError(f"level {level!r} is not one of {', '.join(LEVELS)}")
-    frame = _aggregate(con, viewer, period, level_grouping(level), filters, metric_ids, basic_credit,
-                       source, binned, {"level": level})
-    return frame
+    return _aggregate(con, viewer, period, level_grouping(level), filters, metric_ids, basic_credit,
+                      source, binned, {"level": level})
 
 
 def _population_rows(key_sql: str) -> str:
@@ -184,7 +193,7 @@ def time_series(
     ``bucket`` is the grain's first day (a week starts on Monday; the first bucket may start
     before the period, but only requests inside the period count); stocks are taken at ``bucket_end``.
     """
-    filters = (filters or Filters()).with_unit(unit_id) if unit_id else (filters or Filters())
+    filters = scoped(filters, unit_id)
     keys, ends = buckets(period, grain)
     bucket_rows = sd.rows_from_lists({"key": "b_key", "bucket_end": "b_end"})
     grouping = Grouping(
@@ -207,15 +216,24 @@ def change(metric_id: str, value: float | None, before: float | None) -> float |
     return (value - before) / before if before else None
 
 
+def totals_with_comparisons(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
+    metric_ids: tuple[str, ...] | list[str] | None = None, basic_credit: float = BASIC_CREDIT,
+) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, float | None]]:
+    """:func:`scope_totals` of ``period``, of the previous period and of the same period last year."""
+    return tuple(
+        scope_totals(con, viewer, p, filters, metric_ids, basic_credit)
+        for p in (period, previous(period), same_period_last_year(period))
+    )
+
+
 def compare_periods(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period,
     metric_ids: tuple[str, ...] | list[str] | None = None, filters: Filters | None = None,
     basic_credit: float = BASIC_CREDIT,
 ) -> pd.DataFrame:
     """metric_id, value, previous, last_year, mom (vs previous period), yoy (vs same period last year)."""
-    now = scope_totals(con, viewer, period, filters, metric_ids, basic_credit)
-    before = scope_totals(con, viewer, previous(period), filters, metric_ids, basic_credit)
-    last = scope_totals(con, viewer, same_period_last_year(period), filters, metric_ids, basic_credit)
+    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit)
     return pd.DataFrame([
         {"metric_id": m, "value": now[m], "previous": before[m], "last_year": last[m],
          "mom": change(m, now[m], before[m]), "yoy": change(m, now[m], last[m])}

@@ -52,7 +52,8 @@ def count_columns(metrics: tuple[Metric, ...]) -> list[tuple[str, str]]:
     return list(needed.items())
 
 
-def _where(filters: Filters, period_sql: str) -> str:
+def scoped_where(filters: Filters, period_sql: str) -> str:
+    """``period_sql`` AND the viewer's scope AND the filters, over ``r``."""
     return f"{period_sql} AND {SCOPE_PREDICATE} AND {filters.where_sql()}"
 
 
@@ -81,12 +82,12 @@ def build_aggregate_sql(
             else ("requests", grouping.key, IN_PERIOD)
         )
         ctes.append(("flow", f"SELECT {key} AS key, {', '.join(flow_cols)}\nFROM {table} r {grouping.join}\n"
-                             f"WHERE {_where(filters, period)}\nGROUP BY {key}"))
+                             f"WHERE {scoped_where(filters, period)}\nGROUP BY {key}"))
         joins.append("LEFT JOIN flow ON flow.key = rows.key")
     if quants:
         cols = ", ".join(f"{m.sql()} AS {m.id}" for m in quants)
         ctes.append(("pct", f"SELECT {grouping.key} AS key, {cols}\nFROM requests r {grouping.join}\n"
-                            f"WHERE {_where(filters, IN_PERIOD)}\nGROUP BY {grouping.key}"))
+                            f"WHERE {scoped_where(filters, IN_PERIOD)}\nGROUP BY {grouping.key}"))
         joins.append("LEFT JOIN pct ON pct.key = rows.key")
     if stocks:
         skey = grouping.stock_key or grouping.key
@@ -94,7 +95,7 @@ def build_aggregate_sql(
             f"CAST(sum(CASE WHEN {cond.replace('$end', grouping.stock_end)} THEN 1 ELSE 0 END) AS BIGINT) AS {c}"
             for m in stocks for c, cond in m.count_columns()
         )
-        where = _where(filters, f"r.received_at < {grouping.stock_end}")
+        where = scoped_where(filters, f"r.received_at < {grouping.stock_end}")
         ctes.append(("stock", f"SELECT {skey} AS key, {cols}\nFROM requests r "
                               f"{grouping.stock_join if grouping.stock_join is not None else grouping.join}\n"
                               f"WHERE {where}\nGROUP BY {skey}"))

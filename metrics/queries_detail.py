@@ -16,22 +16,14 @@ from metrics.access import SCOPE_PREDICATE, Viewer
 from metrics.filters import Filters
 from metrics.masking import mask_frame
 from metrics.periods import Period, previous
-from metrics.queries import BASIC_CREDIT, base_params, run
+from metrics.queries import BASIC_CREDIT, base_params, run, scoped
+from metrics.queries_build import IN_PERIOD, IN_PERIOD_DAYS, scoped_where
 from metrics.registry import BY_ID, HOUR_BIN_EDGES, hour_bin_sql
 from metrics.rollup import HISTOGRAMS, bin_bounds, rollup_ready
 from metrics.store import read_sql
 
 DRILL_ORDER = ("received_at", "closed_at", "first_contact_at", "request_id", "category", "unit_id",
                "dept_id", "hours", "credit")
-
-
-def _scoped(filters: Filters | None, unit_id: str | None) -> Filters:
-    filters = filters or Filters()
-    return filters.with_unit(unit_id) if unit_id else filters
-
-
-def _where(filters: Filters, period_sql: str) -> str:
-    return f"{period_sql} AND {SCOPE_PREDICATE} AND {filters.where_sql()}"
 
 
 def duration_histogram(
@@ -45,16 +37,16 @@ def duration_histogram(
     """
     if which not in HISTOGRAMS:
         raise ValueError(f"histogram {which!r} is not one of {', '.join(HISTOGRAMS)}")
-    filters = _scoped(filters, unit_id)
+    filters = scoped(filters, unit_id)
     params = {**base_params(viewer, period, filters, BASIC_CREDIT), "which": which}
     if rollup_ready(con):
         sql = (f"SELECT r.bin, CAST(sum(r.n) AS BIGINT) AS n FROM rollup_hist r\n"
-               f"WHERE r.which = $which AND {_where(filters, 'r.day >= $start_day AND r.day < $end_day')}\n"
+               f"WHERE r.which = $which AND {scoped_where(filters, IN_PERIOD_DAYS)}\n"
                "GROUP BY r.bin")
     else:
         hours = f"({HISTOGRAMS[which]})"
         sql = (f"SELECT {hour_bin_sql(hours)} AS bin, CAST(count(*) AS BIGINT) AS n FROM requests r\n"
-               f"WHERE {hours} IS NOT NULL AND {_where(filters, 'r.received_at >= $start AND r.received_at < $end')}\n"
+               f"WHERE {hours} IS NOT NULL AND {scoped_where(filters, IN_PERIOD)}\n"
                "GROUP BY 1")
     counts = run(con, sql, params)
     lower, upper = bin_bounds()
@@ -70,7 +62,7 @@ def category_top(
     filters: Filters | None = None, unit_id: str | None = None,
 ) -> pd.DataFrame:
     """The ``n`` categories with most requests: category, requests, share, previous, change (relative)."""
-    filters = _scoped(filters, unit_id)
+    filters = scoped(filters, unit_id)
     before = previous(period)
     params = {**base_params(viewer, period, filters, BASIC_CREDIT),
               "prev_start": before.params()["start"], "prev_end": before.params()["end"],
@@ -98,10 +90,10 @@ def hour_weekday(
     filters: Filters | None = None, unit_id: str | None = None,
 ) -> pd.DataFrame:
     """Requests by weekday (1 = Monday … 7) × hour (0 … 23), all 168 cells (zeros included)."""
-    filters = _scoped(filters, unit_id)
+    filters = scoped(filters, unit_id)
     wd, hr = sd.iso_weekday("r.received_at"), sd.hour_of_day("r.received_at")
     sql = (f"SELECT {wd} AS weekday, {hr} AS hour, CAST(count(*) AS BIGINT) AS requests FROM requests r\n"
-           f"WHERE {_where(filters, 'r.received_at >= $start AND r.received_at < $end')}\nGROUP BY {wd}, {hr}")
+           f"WHERE {scoped_where(filters, IN_PERIOD)}\nGROUP BY {wd}, {hr}")
     counts = run(con, sql, base_params(viewer, period, filters, BASIC_CREDIT))
     grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
     series = counts.set_index(["weekday", "hour"])["requests"].reindex(grid, fill_value=0)
@@ -111,20 +103,19 @@ def hour_weekday(
 def _drill_predicate(metric_id: str | None) -> tuple[str, str, str]:
     """(row condition, credit expression, hours expression) of the rows behind a metric."""
     if metric_id is None:
-        return "r.received_at >= $start AND r.received_at < $end", "NULL", "NULL"
+        return IN_PERIOD, "NULL", "NULL"
     m = BY_ID[metric_id]
-    in_period = "r.received_at >= $start AND r.received_at < $end"
     if m.kind == "rate":
         credit = " + ".join(
             f"CASE WHEN {t.condition} THEN {'1' if t.weight is None else f'CAST(${t.weight} AS DOUBLE)'} ELSE 0 END"
             for t in m.terms)
-        return f"{in_period} AND {m.denominator}", f"CAST({credit} AS DOUBLE)", "NULL"
+        return f"{IN_PERIOD} AND {m.denominator}", f"CAST({credit} AS DOUBLE)", "NULL"
     if m.kind == "quantile":
-        return f"{in_period} AND ({m.duration}) IS NOT NULL", "NULL", m.duration
+        return f"{IN_PERIOD} AND ({m.duration}) IS NOT NULL", "NULL", m.duration
     if m.kind == "stock":
         return m.terms[0].condition, "NULL", "NULL"
     if m.kind == "count" or m.per_10k_of == "requests":
-        return in_period, "NULL", "NULL"
+        return IN_PERIOD, "NULL", "NULL"
     return "FALSE", "NULL", "NULL"   # staff_per_10k: not made of requests
 
 
@@ -143,9 +134,9 @@ def drill_rows(
         raise ValueError(f"order_by {order_by!r} is not one of {', '.join(DRILL_ORDER)}")
     if page < 1 or page_size < 1:
         raise ValueError("page and page_size start at 1")
-    filters = _scoped(filters, unit_id)
+    filters = scoped(filters, unit_id)
     condition, credit, hours = _drill_predicate(metric_id)
-    where = f"{condition} AND {SCOPE_PREDICATE} AND {filters.where_sql()}"
+    where = scoped_where(filters, condition)
     params = {**base_params(viewer, period, filters, basic_credit),
               "limit": page_size, "offset": (page - 1) * page_size}
     total = int(run(con, f"SELECT count(*) AS n FROM requests r WHERE {where}", params)["n"].iloc[0])

@@ -128,22 +128,28 @@ class Metric:
             return f"coalesce({prefix}{self.term_column(0)}, 0)"
         raise ValueError(f"{self.id} is not computed from counts")
 
+    def numerator_agg_sql(self) -> str:
+        """Σ weight × count(term condition) over ``requests r``, as DOUBLE (a rate's credit sum)."""
+        return " + ".join(
+            f"CAST({_count(t.condition)} AS DOUBLE)" if t.weight is None
+            else f"CAST(${t.weight} AS DOUBLE) * {_count(t.condition)}"
+            for t in self.terms
+        )
+
     def sql(self) -> str:
         """One aggregate SQL expression over ``requests r`` (count, rate, quantile and stock kinds)."""
-        def count(cond: str) -> str:
-            return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)"
         if self.kind == "quantile":
             return sd.quantile(self.duration, self.p)
         if self.kind == "per_10k":
             raise ValueError(f"{self.id} needs the unit's population: see metrics.queries")
-        nums = [
-            f"CAST({count(t.condition)} AS DOUBLE)" if t.weight is None
-            else f"CAST(${t.weight} AS DOUBLE) * {count(t.condition)}"
-            for t in self.terms
-        ]
         if self.kind == "rate":
-            return f"({' + '.join(nums)}) / nullif({count(self.denominator)}, 0)"
-        return count(self.terms[0].condition)
+            return f"({self.numerator_agg_sql()}) / nullif({_count(self.denominator)}, 0)"
+        return _count(self.terms[0].condition)
+
+
+def _count(condition: str) -> str:
+    """How many rows of ``requests r`` meet ``condition``, as an aggregate."""
+    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
 def _rate(id_, zh, en, fzh, fen, num: str | tuple[Term, ...], den: str, better: bool = True, **kw) -> Metric:

@@ -58,29 +58,31 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the roll-ups exist and were built from the current requests (same row count)."""
+def rollup_state(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """(ready, preferred) of the roll-ups, reading the requests' row count once.
+
+    Ready: the roll-ups exist and were built from the current requests (same row count).
+    Preferred: ready, and at least ``MIN_COMPRESSION`` times smaller than requests: only then is
+    it faster to read. Sparse data (e.g. 1M requests over 2,700 grids × 730 days) gives about one
+    roll-up row per request, and the detail query is then as fast (bench/bench_scores_queries.py).
+    """
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('rollup_daily', 'rollup_hist')"
     ).fetchone()[0]
     if found < 2:
-        return False
-    stamp = con.execute("SELECT value FROM gridscore_meta WHERE key = 'rollup_requests'").fetchone()
-    total = con.execute("SELECT count(*) FROM requests").fetchone()[0]
-    return stamp is not None and stamp[0] == str(total)
+        return False, False
+    stamp, rows, total = con.execute(
+        "SELECT max(CASE WHEN key = 'rollup_requests' THEN value END),"
+        " max(CASE WHEN key = 'rollup_rows' THEN value END), (SELECT count(*) FROM requests)"
+        " FROM gridscore_meta"
+    ).fetchone()
+    ready = stamp is not None and stamp == str(total)
+    return ready, ready and rows is not None and int(rows) * MIN_COMPRESSION <= total
 
 
-def rollup_preferred(con: duckdb.DuckDBPyConnection) -> bool:
-    """Ready, and at least ``MIN_COMPRESSION`` times smaller than requests: only then is it faster to read.
-
-    Sparse data (e.g. 1M requests over 2,700 grids × 730 days) gives about one roll-up row per
-    request, and the detail query is then as fast (bench/bench_scores_queries.py).
-    """
-    if not rollup_ready(con):
-        return False
-    rows = con.execute("SELECT value FROM gridscore_meta WHERE key = 'rollup_rows'").fetchone()
-    total = con.execute("SELECT count(*) FROM requests").fetchone()[0]
-    return rows is not None and int(rows[0]) * MIN_COMPRESSION <= total
+def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the roll-ups exist and were built from the current requests (same row count)."""
+    return rollup_state(con)[0]
 
 
 def bin_bounds() -> tuple[np.ndarray, np.ndarray]:

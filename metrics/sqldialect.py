@@ -6,9 +6,6 @@ expressions or bound-parameter names built by our own code, never user values.
 """
 from __future__ import annotations
 
-from typing import Literal
-
-Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 
