@@ -45,3 +45,14 @@ def test_preview_and_rejects_csv_for_the_page(tmp_path: Path) -> None:
     [r] = import_files(db, [path])
     text = rejects_csv(db, r.import_id, "a.csv").decode("utf-8-sig")
     assert text.splitlines()[0].startswith("file,row,reasons,工单编号") and "X1" in text
+
+
+def test_preview_shows_only_the_first_rows_of_a_large_csv(tmp_path: Path) -> None:
+    from metrics.ingest.service import preview
+
+    path = tmp_path / "big.csv"
+    lines = ["request_id,received_at", *(f"P{i},2026-10-01 08:00" for i in range(20_000))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, frame = preview(path, None, "gridscore", rows=20)
+    assert len(frame) == 20
+    assert list(frame["request_id"])[:2] == ["P0", "P1"]

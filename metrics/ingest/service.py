@@ -43,7 +43,8 @@ def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, f
             ) -> tuple[str, pd.DataFrame]:
     """(mapping name, the first rows as they would be imported, with their reasons and warnings)."""
     fmt = detect_format(path, fmt)
-    header, batches, _ = open_source(path, fmt, sheet, batch_rows=rows)
+    # the exact reader yields `rows`-row batches lazily; the fast one reads whole blocks (thousands of rows)
+    header, batches, _ = open_source(path, fmt, sheet, batch_rows=rows, fast=False)
     con = _scratch_with_units(db)
     try:
         first = next(iter(batches))
