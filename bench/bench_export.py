@@ -62,8 +62,7 @@ def main() -> None:
     blob = timed("batch zip (all units)", results, write_batch_zip, book)
     results["zip_bytes"] = len(blob)
     start = time.perf_counter()
-    build_book(con, DEMO_VIEWER, scheme, period, args.level)
-    write_batch_zip(book)
+    write_batch_zip(build_book(con, DEMO_VIEWER, scheme, period, args.level))
     results["book + zip, end to end"] = round(time.perf_counter() - start, 3)
     print(json.dumps(results, ensure_ascii=False))
 

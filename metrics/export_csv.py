@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
-from metrics.export_text import metric_label, tx
-from metrics.scorecard import ScorecardBook, UnitCard, missing
+from metrics.export_text import SCORECARD_KEYS, grade_text, metric_label, ranking_labels, tx
+from metrics.scorecard import ScorecardBook, missing
 
 BOM = "\ufeff"
 
@@ -31,17 +31,12 @@ def _encode(rows: list[list[str]]) -> bytes:
 
 
 def ranking_rows(book: ScorecardBook, lang: str = "zh") -> list[list[str]]:
-    head = [tx(k, lang) for k in ("rank", "unit_id", "unit", "parent", "score", "grade", "change",
-                                  "rank_change", "list")]
-    for m in book.metrics:
-        head += [metric_label(m, lang), f"{metric_label(m, lang)}{tx('ind_score', lang) if lang == 'zh' else ' score'}"]
-    head += [tx(k, lang) for k in ("bonus", "deduction", "volume", "requests", "insufficient")]
-    rows = [head]
+    rows = [ranking_labels(book.metrics, lang) + [tx("insufficient", lang)]]
     for card in book.ranking:
         by_metric = {i.metric: i for i in card.indicators}
         row = [_n(card.rank), card.unit_id, card.display_name(lang), card.parent or "", _n(card.score),
-               tx("insufficient", lang) if card.insufficient else (card.grade(lang) or ""),
-               _n(card.change), _n(card.rank_change), tx(card.on_list, lang) if card.on_list else ""]
+               grade_text(card, lang), _n(card.change), _n(card.rank_change),
+               tx(card.on_list, lang) if card.on_list else ""]
         for m in book.metrics:
             line = by_metric.get(m)
             row += [_n(line.value if line else None), _n(line.score if line else None)]
@@ -52,11 +47,10 @@ def ranking_rows(book: ScorecardBook, lang: str = "zh") -> list[list[str]]:
 
 
 def scorecard_rows(book: ScorecardBook, lang: str = "zh") -> list[list[str]]:
-    keys = ("rank", "unit_id", "unit", "score", "grade", "change", "indicator", "value", "ci_low", "ci_high",
-            "ind_score", "weight", "contribution", "city_value", "ind_rank", "numerator", "denominator")
-    rows = [[tx(k, lang) for k in keys]]
+    rows = [[tx(k, lang) for k in SCORECARD_KEYS]]
     for card in book.cards:
-        prefix = _prefix(card, lang)
+        prefix = [_n(card.rank), card.unit_id, card.display_name(lang), _n(card.score), grade_text(card, lang),
+                  _n(card.change)]
         for line in card.indicators:
             rows.append(prefix + [metric_label(line.metric, lang), _n(line.value), _n(line.ci_low),
                                   _n(line.ci_high), _n(line.score), _n(line.weight), _n(line.contribution),
@@ -66,11 +60,6 @@ def scorecard_rows(book: ScorecardBook, lang: str = "zh") -> list[list[str]]:
         if book.scheme.deductions:
             rows.append(prefix + [tx("deduction", lang)] + [""] * 5 + [_n(-card.deduction)] + [""] * 4)
     return rows
-
-
-def _prefix(card: UnitCard, lang: str) -> list[str]:
-    grade = tx("insufficient", lang) if card.insufficient else (card.grade(lang) or "")
-    return [_n(card.rank), card.unit_id, card.display_name(lang), _n(card.score), grade, _n(card.change)]
 
 
 def write_csv(book: ScorecardBook, lang: str = "zh") -> dict[str, bytes]:

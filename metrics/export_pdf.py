@@ -70,8 +70,7 @@ def _indicator_table(pdf: Doc, book: ScorecardBook, card: UnitCard, y: float, la
     y += ROW + 0.5
     rows = []
     for line in card.indicators:
-        d = book.definition(line.metric)
-        unit = d.unit if d else "rate"
+        unit = book.unit_of(line.metric)
         ci = "—" if line.ci_low is None else f"{fmt_value('rate', line.ci_low)} – {fmt_value('rate', line.ci_high)}"
         rows.append([metric_label(line.metric, lang), fmt_value(unit, line.value), ci, fmt_num(line.score),
                      f"{100 * line.weight:g}%", fmt_num(line.contribution), fmt_value(unit, line.city_value),
@@ -102,8 +101,7 @@ def _charts(pdf: Doc, book: ScorecardBook, card: UnitCard, y: float, lang: str) 
     legend(pdf, LEFT + half + 6, y + 5.5, [("line", tx("this_unit", lang)), ("dash", tx("city_avg", lang))])
     rows = []
     for line in card.indicators:
-        d = book.definition(line.metric)
-        unit = d.unit if d else "rate"
+        unit = book.unit_of(line.metric)
         scale = 1.0 if unit == "rate" else max(v for v in (line.value, line.city_value, 1.0) if v is not None)
         rows.append((metric_label(line.metric, lang),
                      None if line.value is None else line.value / scale,
@@ -120,8 +118,7 @@ def _strengths(pdf: Doc, book: ScorecardBook, card: UnitCard, y: float, lang: st
     for key, line in (("strongest", card.strongest), ("weakest", card.weakest)):
         if line is None or len(card.indicators) < 2:
             continue
-        d = book.definition(line.metric)
-        unit = d.unit if d else "rate"
+        unit = book.unit_of(line.metric)
         diff = abs(line.gap or 0.0)
         diff_text = f"{100 * diff:.1f} {tx('pp', lang)}" if unit == "rate" else f"{diff:,.2f}"
         where = tx("ahead" if (line.gap or 0) >= 0 else "behind", lang, d=diff_text)

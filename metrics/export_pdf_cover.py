@@ -109,8 +109,7 @@ def _ranking_row(pdf: Doc, book: ScorecardBook, card: UnitCard, cols, y: float, 
     by_metric = {i.metric: i for i in card.indicators}
     values = [str(card.rank or ""), card.display_name(lang), card.parent or "", fmt_num(card.score),
               card.grade(lang) or "", fmt_num(card.change, signed=True)]
-    values += [fmt_value(book.definition(m).unit if book.definition(m) else "rate",
-                         by_metric[m].value if m in by_metric else None) for m in book.metrics]
+    values += [fmt_value(book.unit_of(m), by_metric[m].value if m in by_metric else None) for m in book.metrics]
     mark = {"red": f"▲{tx('red', lang)}", "black": f"▼{tx('black', lang)}"}.get(card.on_list or "", "")
     values.append(mark)
     fill = card.on_list == "black"

@@ -9,7 +9,8 @@ import io
 
 import xlsxwriter
 
-from metrics.export_text import level_label, method_label, metric_label, period_kind_label, tx
+from metrics.export_text import (SCORECARD_KEYS, grade_text, level_label, method_label, metric_label,
+                                 period_kind_label, ranking_labels, tx)
 from metrics.scorecard import ScorecardBook, UnitCard, missing
 
 RATE_FMT, SCORE_FMT, COUNT_FMT, WEIGHT_FMT = "0.0%", "0.00", "#,##0", "0.00"
@@ -83,20 +84,13 @@ def _formats(wb: xlsxwriter.Workbook) -> dict:
 
 
 def _kind(book: ScorecardBook, metric: str) -> str:
-    d = book.definition(metric)
-    return "rate" if d is None or d.unit == "rate" else "count"
+    return "rate" if book.unit_of(metric) == "rate" else "count"
 
 
 def _ranking(wb, fmts, book: ScorecardBook, lang: str) -> None:
     sh = _Sheet(wb, tx("ranking", lang), fmts)
-    labels = [tx(k, lang) for k in ("rank", "unit_id", "unit", "parent", "score", "grade", "change",
-                                    "rank_change", "list")]
-    widths = [6, 12, 18, 14, 10, 9, 9, 9, 10]
-    for m in book.metrics:
-        labels += [metric_label(m, lang), f"{metric_label(m, lang)}{tx('ind_score', lang) if lang == 'zh' else ' score'}"]
-        widths += [10, 10]
-    labels += [tx(k, lang) for k in ("bonus", "deduction", "volume", "requests")]
-    widths += [8, 8, 11, 10]
+    labels = ranking_labels(book.metrics, lang)
+    widths = [6, 12, 18, 14, 10, 9, 9, 9, 10] + [10, 10] * len(book.metrics) + [8, 8, 11, 10]
     head = 3
     sh.title(book, lang, tx("ranking", lang), len(labels))
     sh.header(head, labels, widths)
@@ -127,7 +121,7 @@ def _ranking_row(sh: _Sheet, row: int, card: UnitCard, book: ScorecardBook, lang
     sh.text(row, 2, card.display_name(lang), "bold" if card.on_list else "text")
     sh.text(row, 3, card.parent)
     sh.num(row, 4, card.score, "score")
-    sh.text(row, 5, tx("insufficient", lang) if card.insufficient else card.grade(lang))
+    sh.text(row, 5, grade_text(card, lang))
     sh.num(row, 6, card.change, "signed")
     sh.num(row, 7, card.rank_change, "signed_int")
     sh.text(row, 8, tx(card.on_list, lang) if card.on_list else "", card.on_list or "text")
@@ -143,9 +137,7 @@ def _ranking_row(sh: _Sheet, row: int, card: UnitCard, book: ScorecardBook, lang
     sh.num(row, col + 3, card.requests, "count")
 
 
-SCORECARD_COLS = ("rank", "unit_id", "unit", "score", "grade", "change", "indicator", "value", "ci_low",
-                  "ci_high", "ind_score", "weight", "contribution", "city_value", "ind_rank", "numerator",
-                  "denominator", "note")
+SCORECARD_COLS = (*SCORECARD_KEYS, "note")
 
 
 def _scorecards(wb, fmts, book: ScorecardBook, lang: str) -> None:
@@ -173,8 +165,9 @@ def _scorecards(wb, fmts, book: ScorecardBook, lang: str) -> None:
             note = [tx("strongest", lang)] if line is strongest and len(card.indicators) > 1 else []
             note += [tx("weakest", lang)] if line is weakest and len(card.indicators) > 1 else []
             sh.text(row, 17, " ".join(note))
-        for key, points in (("bonus", card.bonus), ("deduction", -card.deduction if card.deduction else 0.0)):
-            if book.scheme.bonus if key == "bonus" else book.scheme.deductions:
+        for key, rules, points in (("bonus", book.scheme.bonus, card.bonus),
+                                   ("deduction", book.scheme.deductions, -card.deduction if card.deduction else 0.0)):
+            if rules:
                 row += 1
                 _card_prefix(sh, row, card, lang)
                 sh.text(row, 6, tx(key, lang))
@@ -192,7 +185,7 @@ def _card_prefix(sh: _Sheet, row: int, card: UnitCard, lang: str) -> None:
     sh.text(row, 1, card.unit_id)
     sh.text(row, 2, card.display_name(lang))
     sh.num(row, 3, card.score, "score")
-    sh.text(row, 4, tx("insufficient", lang) if card.insufficient else card.grade(lang))
+    sh.text(row, 4, grade_text(card, lang))
     sh.num(row, 5, card.change, "signed")
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.access import Viewer
+from metrics.assessment import SCORE_DECIMALS
 from metrics.breakdown import unit_category_rates
 from metrics.periods import Period
 from metrics.schemes import Scheme
@@ -34,6 +35,11 @@ FUNNEL_LEVELS: tuple[float, ...] = (0.95, 0.998)
 
 def z_two_sided(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+def _tag(level: float) -> str:
+    """Column suffix of a confidence level: 0.95 -> '95', 0.998 -> '99_8'."""
+    return f"{level * 100:g}".replace(".", "_")
 
 
 def wilson_interval(num, den, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -76,10 +82,9 @@ def funnel_limits(overall: float, volumes, levels: tuple[float, ...] = FUNNEL_LE
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(overall * (1.0 - overall) / n)
     for level in levels:
-        tag = f"{level * 100:g}".replace(".", "_")
         z = z_two_sided(level)
-        out[f"lo_{tag}"] = np.clip(overall - z * sd, 0.0, 1.0)
-        out[f"hi_{tag}"] = np.clip(overall + z * sd, 0.0, 1.0)
+        out[f"lo_{_tag(level)}"] = np.clip(overall - z * sd, 0.0, 1.0)
+        out[f"hi_{_tag(level)}"] = np.clip(overall + z * sd, 0.0, 1.0)
     return out
 
 
@@ -94,7 +99,7 @@ def funnel_points(table: pd.DataFrame, metric: str, points: int = 100) -> tuple[
     units = pd.DataFrame({"unit_id": table["unit_id"].to_numpy(), "rate": rate, "volume": den})
     limits = funnel_limits(p, den)
     for level in FUNNEL_LEVELS:
-        tag = f"{level * 100:g}".replace(".", "_")
+        tag = _tag(level)
         flag = np.where(rate < limits[f"lo_{tag}"], -1, np.where(rate > limits[f"hi_{tag}"], 1, 0))
         units[f"outside_{tag}"] = np.where(den > 0, flag, 0)
     curve = funnel_limits(p, np.unique(np.geomspace(1, max(den.max(initial=1), 2), points).round()))
@@ -151,7 +156,7 @@ def rank_stability(
     requests = ranked["requests"].fillna(0).to_numpy(dtype=float)
     ids = ranked["unit_id"].to_numpy()
     tie = np.lexsort((ids.astype(str), -requests))                         # tie-break order, best first
-    order = tie[np.argsort(-np.round(totals[:, tie], 9), axis=1, kind="stable")]
+    order = tie[np.argsort(-np.round(totals[:, tie], SCORE_DECIMALS), axis=1, kind="stable")]
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(1, len(ids) + 1)[None, :].repeat(draws, axis=0), axis=1)
     p05, p50, p95 = np.percentile(ranks, [5, 50, 95], axis=0)

@@ -109,16 +109,14 @@ def save_version(scheme: Scheme, name: str, author: str, note: str, directory: P
         raise SchemeError("author: missing (who saves this version?)")
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     directory.mkdir(parents=True, exist_ok=True)
+    note = f"{note.strip()}\n(based on {scheme.name} v{scheme.version})".strip()
     for _ in range(20):
         version = next_version(name, directory)
-        based_on = f"{scheme.name} v{scheme.version}"
-        doc = to_toml_dict(dataclasses.replace(
-            scheme, name=name, version=str(version), author=author.strip(), created=stamp.isoformat(),
-            note=f"{note.strip()}\n(based on {based_on})".strip(),
-        ))
-        doc["created"] = stamp
+        doc = to_toml_dict(dataclasses.replace(scheme, name=name, version=str(version), author=author.strip(),
+                                               created=stamp.isoformat(), note=note))
         path = directory / f"{name}-v{version}.toml"
-        parse_scheme({**doc, "created": stamp.isoformat()}, path.name)   # validate before writing
+        parse_scheme(doc, path.name)   # validate before writing
+        doc["created"] = stamp         # written as a TOML datetime
         try:
             with open(path, "xb") as fh:
                 fh.write(tomli_w.dumps(doc).encode("utf-8"))

@@ -55,18 +55,14 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Rule:
-    """Bonus or deduction points: min(cap, per × max(0, value − above)); NULL value → 0 points."""
+    """Bonus or deduction points: min(cap, per × max(0, value − above)); NULL value → 0 points
+    (applied by ``metrics.assessment.score_units``)."""
 
     metric: str
     per: float
     cap: float
     above: float = 0.0
     note: str = ""
-
-    def points(self, value: float | None) -> float:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return 0.0
-        return min(self.cap, self.per * max(0.0, value - self.above))
 
 
 @dataclass(frozen=True)
@@ -148,7 +144,7 @@ class _Fields:
     def error(self, field: str, message: str) -> SchemeError:
         return SchemeError(f"{self.file}: {self.prefix}{field}: {message}")
 
-    def get(self, field: str, kind: type | tuple[type, ...], default: Any = ..., required: bool = True) -> Any:
+    def get(self, field: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if field not in self.raw:
             if default is not ...:
                 return default

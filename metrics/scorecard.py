@@ -193,6 +193,11 @@ class ScorecardBook:
     def definition(self, metric: str) -> Definition | None:
         return next((d for d in self.definitions if d.metric == metric), None)
 
+    def unit_of(self, metric: str) -> str:
+        """The metric's registry unit ('rate', 'count', ...); 'rate' when it has no definition."""
+        d = self.definition(metric)
+        return d.unit if d else "rate"
+
     def for_units(self, unit_ids: list[str] | tuple[str, ...]) -> ScorecardBook:
         """The same run, printing cards only for these units (the ranking stays whole)."""
         known = {c.unit_id for c in self.ranking}

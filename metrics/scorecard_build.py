@@ -37,16 +37,19 @@ def _rate_ids(scheme: Scheme) -> tuple[str, ...]:
     return tuple(i.metric for i in scheme.indicators if i.metric in BY_ID and BY_ID[i.metric].kind == "rate")
 
 
-def _trend(con, viewer: Viewer, scheme: Scheme, period: Period, level: str, current: pd.DataFrame,
-           n: int = TREND_PERIODS) -> tuple[tuple[str, ...], dict[str, list[TrendPoint]]]:
-    """Score and rank of every unit over the n periods ending with ``period`` (oldest first)."""
+def _trend(con, viewer: Viewer, scheme: Scheme, level: str, known: dict[Period, pd.DataFrame],
+           period: Period, n: int = TREND_PERIODS) -> tuple[tuple[str, ...], dict[str, list[TrendPoint]]]:
+    """Score and rank of every unit over the n periods ending with ``period`` (oldest first).
+
+    ``known`` holds periods already assessed (this one and the previous); the others are assessed here.
+    """
     periods = [period]
     while len(periods) < n:
         periods.append(previous(periods[-1]))
     periods.reverse()
     out: dict[str, list[TrendPoint]] = {}
     for p in periods:
-        scored = current if p == period else assess(con, viewer, scheme, p, level)
+        scored = known[p] if p in known else assess(con, viewer, scheme, p, level)
         ranked = scored[scored["rank"].notna()]
         city = float(ranked["score"].mean()) if len(ranked) else None
         for uid, score, rank in zip(scored["unit_id"], scored["score"], scored["rank"]):
@@ -102,7 +105,7 @@ def _parents(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
 
 
 def _num(value: object) -> float | None:
-    return None if missing(value) or pd.isna(value) else float(value)
+    return None if pd.isna(value) else float(value)
 
 
 def _text(value: object) -> str | None:
@@ -121,9 +124,10 @@ def build_book(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, p
         scored = assess(con, viewer, scheme, period, level)
     rates = _rate_ids(scheme)
     scored = add_wilson(scored, rates) if rates else scored
-    prev = assess(con, viewer, scheme, previous(period), level)
+    before = previous(period)
+    prev = assess(con, viewer, scheme, before, level)
     scored = score_change(scored, prev)
-    labels, trends = _trend(con, viewer, scheme, period, level, scored, trend_periods)
+    labels, trends = _trend(con, viewer, scheme, level, {period: scored, before: prev}, period, trend_periods)
     city = scope_totals(con, viewer, period, metric_ids=list(scheme.metric_ids), basic_credit=scheme.basic_credit)
     drags = _drags(category_breakdown(con, viewer, scheme, period, level), scored, scheme)
     ind_rank = {i.metric: _indicator_ranks(scored, i.metric) for i in scheme.indicators}

@@ -5,8 +5,6 @@ metrics.fairness. Rates are given as percentages (0-100) for display, scores as 
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
 
@@ -14,7 +12,8 @@ from metrics.access import Viewer
 from metrics.assessment import compare_scored
 from metrics.export_text import metric_label, tx
 from metrics.fairness import casemix_adjust, category_counts, funnel_points, rank_stability
-from metrics.periods import Period
+from metrics.pages_common import data_range, periods_between
+from metrics.periods import Period, latest_full_month
 from metrics.registry import BY_ID
 from metrics.schemes import Scheme
 from metrics.scorecard import ScorecardBook, UnitCard, missing
@@ -36,26 +35,18 @@ def is_rate(metric: str) -> bool:
 
 def available_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     """YYYY-MM labels of every month with requests, newest first."""
-    first, last = con.execute("SELECT min(received_at), max(received_at) FROM requests").fetchone()
-    if first is None:
+    bounds = data_range(con)
+    if bounds is None:
         return []
-    out, year, month = [], last.year, last.month
-    while (year, month) >= (first.year, first.month):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out
+    return [p.label for p in periods_between(bounds[0].date(), bounds[1].date(), "month")]
 
 
 def default_month(con: duckdb.DuckDBPyConnection) -> str | None:
     """The newest month whose last day is in the data, else the newest month."""
     months = available_months(con)
-    if not months:
-        return None
-    last = con.execute("SELECT max(received_at) FROM requests").fetchone()[0]
-    year, month = int(months[0][:4]), int(months[0][5:])
-    end = dt.date(year + (month == 12), month % 12 + 1, 1)
-    full = last.date() >= end - dt.timedelta(days=1)
-    return months[0] if full or len(months) == 1 else months[1]
+    if len(months) < 2:
+        return months[0] if months else None
+    return latest_full_month(con).label
 
 
 def ranking_frame(book: ScorecardBook, lang: str, ranked: bool = True) -> pd.DataFrame:
