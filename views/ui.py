@@ -110,11 +110,14 @@ CODED = ("channel", "source", "urgency", "status", "satisfaction")
 
 
 def localize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coded columns (channel, source, urgency, status, satisfaction) shown in words of the session's language."""
+    """Coded columns (channel, source, urgency, status, satisfaction) in words of the session's language;
+    a missing department as a dash."""
     out = frame.copy()
     for column in CODED:
         if column in out:
             out[column] = out[column].map(lambda v, c=column: code_label(c, v, lang()))
+    if "dept_name" in out:  # handled by the street alone: no department, shown as a dash rather than "None"
+        out["dept_name"] = out["dept_name"].fillna("—")
     return out
 
 
