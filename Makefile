@@ -30,6 +30,7 @@ sysdeps:
 
 test: venv sysdeps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: venv

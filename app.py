@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.i18n import LANGS
+from metrics.core.i18n import LANGS
 from views.state import lang, tr
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")

@@ -49,11 +49,11 @@ def build(path: Path, n: int) -> float:
 
 
 def worker_engine(db: Path, out: Path) -> dict:
-    from metrics.access import DEMO_VIEWER
-    from metrics.assessment import required_metrics, score_units, scheme_period
-    from metrics.queries import unit_table
-    from metrics.schemes import load_scheme
-    from metrics.store import open_read
+    from metrics.core.access import DEMO_VIEWER
+    from metrics.assess.engine import required_metrics, score_units, scheme_period
+    from metrics.query.tables import unit_table
+    from metrics.assess.schemes import load_scheme
+    from metrics.store.snapshots import open_read
 
     scheme = load_scheme(SCHEME)
     period = scheme_period(scheme, MONTH)
@@ -78,8 +78,8 @@ def worker_pandas(db: Path, out: Path) -> dict:
     import numpy as np
     import pandas as pd
 
-    from metrics.periods import parse_month
-    from metrics.store import open_read
+    from metrics.core.periods import parse_month
+    from metrics.store.snapshots import open_read
 
     con = open_read(db)
     t0 = time.perf_counter()

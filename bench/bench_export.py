@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from metrics.access import DEMO_VIEWER  # noqa: E402
-from metrics.assessment import scheme_period  # noqa: E402
-from metrics.export import render, write_batch_zip  # noqa: E402
-from metrics.schemes import load_scheme  # noqa: E402
-from metrics.scorecard_build import build_book  # noqa: E402
-from metrics.store import open_read  # noqa: E402
+from metrics.core.access import DEMO_VIEWER  # noqa: E402
+from metrics.assess.engine import scheme_period  # noqa: E402
+from metrics.export.writers import render, write_batch_zip  # noqa: E402
+from metrics.assess.schemes import load_scheme  # noqa: E402
+from metrics.assess.scorecard_build import build_book  # noqa: E402
+from metrics.store.snapshots import open_read  # noqa: E402
 
 
 def timed(label: str, results: dict, fn, *args, **kwargs):

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
-from metrics.ingest.fixtures import build_tiny_store, write_hotline_csv  # noqa: E402
+from tests.ingest_fixtures import build_tiny_store, write_hotline_csv  # noqa: E402
 
 
 def run_import(db: Path, csv_path: Path) -> dict:

@@ -31,7 +31,7 @@ COLUMNS = ("request_id", "received_at", "unit_id", "source", "assessable", "visi
 
 def build_store(directory: Path, size: int) -> Path:
     """The store with ``size`` requests (built once, then reused)."""
-    from metrics import store
+    from metrics.store import snapshots as store
     from metrics.demo import build_demo
 
     path = directory / f"requests-{size}.duckdb"
@@ -130,9 +130,9 @@ def _peak_rss_mb() -> float:
 def _child(method: str, path: str, repeat: int, queue) -> None:
     import duckdb
 
-    from metrics.access import DEMO_VIEWER
-    from metrics.periods import parse_period
-    from metrics.queries import unit_table
+    from metrics.core.access import DEMO_VIEWER
+    from metrics.core.periods import parse_period
+    from metrics.query.tables import unit_table
 
     base_rss = _peak_rss_mb()
     con = duckdb.connect(path, read_only=True)

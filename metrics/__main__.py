@@ -11,13 +11,13 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("metrics.demo.cli", "build the demo city (units, boundaries, requests)"),
-    "sql": ("metrics.cli_sql", "run a read-only query, print CSV with a header"),
-    "import": ("metrics.ingest.cli", "import request exports (CSV, XLSX, Parquet, JSONL, Open311)"),
-    "boundaries": ("metrics.ingest.boundaries_cli", "add or replace unit polygons from GeoJSON"),
-    "rollback": ("metrics.cli_rollback", "restore the previous snapshot of the store"),
-    "scores": ("metrics.assessment_cli", "assessment scores for one period and scheme"),
-    "scorecard": ("metrics.export_cli", "write scorecards as xlsx / pdf / csv"),
+    "demo": ("metrics.cli.demo", "build the demo city (units, boundaries, requests)"),
+    "sql": ("metrics.cli.sql", "run a read-only query, print CSV with a header"),
+    "import": ("metrics.cli.imports", "import request exports (CSV, XLSX, Parquet, JSONL, Open311)"),
+    "boundaries": ("metrics.cli.boundaries", "add or replace unit polygons from GeoJSON"),
+    "rollback": ("metrics.cli.rollback", "restore the previous snapshot of the store"),
+    "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
+    "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
 }
 
 

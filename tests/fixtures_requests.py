@@ -13,7 +13,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from metrics.store import create_schema, rebuild_closure
+from metrics.store.snapshots import create_schema, rebuild_closure
 
 UNITS = [
     # unit_id, name, name_en, level, parent_id, population, staff
@@ -139,6 +139,6 @@ def build_store(requests: pd.DataFrame | None = None, units: pd.DataFrame | None
     con.unregister("requests_in")
     rebuild_closure(con)
     if rollups:
-        from metrics.rollup import refresh_rollups
+        from metrics.store.rollup import refresh_rollups
         refresh_rollups(con)
     return con

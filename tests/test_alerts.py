@@ -1,4 +1,4 @@
-"""metrics.alerts: spikes above baseline + 3σ, scheme floors, overdue units, and the links they carry."""
+"""metrics.assess.alerts: spikes above baseline + 3σ, scheme floors, overdue units, and the links they carry."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +7,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics import alerts
-from metrics.access import DEMO_VIEWER
-from metrics.filters import Filters
-from metrics.schemes import load_scheme
+from metrics.assess import alerts
+from metrics.core.access import DEMO_VIEWER
+from metrics.core.filters import Filters
+from metrics.assess.schemes import load_scheme
 
 
 def weekly(subject: str, counts: list[int]) -> pd.DataFrame:

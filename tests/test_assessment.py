@@ -9,18 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.assessment import (
+from metrics.assess.engine import (
     black_list, compare_schemes, indicator_score, ranking, red_list, required_metrics, score_change,
     score_units, scheme_period,
 )
-from metrics.schemes import Indicator, list_schemes, load_scheme
+from metrics.assess.schemes import Indicator, list_schemes, load_scheme
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
 def unit_row(unit_id: str, requests: int, visited: int, contacted: int, resolved: int,
              satisfied: int, basic: int, credit: float = 0.9, **extra) -> dict:
-    """One unit_table row from counts, as metrics.queries.unit_table shapes it."""
+    """One unit_table row from counts, as metrics.query.tables.unit_table shapes it."""
     sat_num = satisfied + credit * basic
     row = {"unit_id": unit_id, "unit_name": f"街道{unit_id}", "level": "street", "requests": requests}
     for rate, num in zip(RATES, (contacted, resolved, sat_num)):

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from metrics.__main__ import main
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.assessment import required_metrics, score_units, scheme_period
-from metrics.fairness import casemix_adjust, category_counts
-from metrics.queries import unit_table
-from metrics.schemes import load_scheme
-from metrics.store import open_read
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.assess.engine import required_metrics, score_units, scheme_period
+from metrics.assess.fairness import casemix_adjust, category_counts
+from metrics.query.tables import unit_table
+from metrics.assess.schemes import load_scheme
+from metrics.store.snapshots import open_read
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2026-08"

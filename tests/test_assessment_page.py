@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.schemes import SCHEMES_DIR
+from metrics.assess.schemes import SCHEMES_DIR
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "assessment.py")
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from metrics.ingest.coords import GridLocator, to_wgs84, usable
-from metrics.ingest.fixtures import cell, grid_polygon
+from tests.ingest_fixtures import cell, grid_polygon
 
 # googollee/eviltransform's test points: (wgs lat, wgs lng, gcj lat, gcj lng)
 GCJ = [(31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),    # Shanghai

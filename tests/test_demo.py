@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from metrics.demo import build_demo, categories, timeline
-from metrics.store import open_read
+from metrics.store.snapshots import open_read
 from tests.conftest import DEMO_END, DEMO_REQUESTS, ROOT
 
 # The acceptance check: two builds with the same arguments give the same result. Order-independent

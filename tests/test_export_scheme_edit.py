@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metrics.schemes import SCHEMES_DIR, SchemeError, list_schemes, load_scheme
-from metrics.scheme_edit import list_custom, rebalance, save_version, with_params
+from metrics.assess.schemes import SCHEMES_DIR, SchemeError, list_schemes, load_scheme
+from metrics.assess.scheme_edit import list_custom, rebalance, save_version, with_params
 
 W = {"response_rate": 0.1, "resolution_rate": 0.5, "satisfaction_rate": 0.4}
 

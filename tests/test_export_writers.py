@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from metrics.export import write_batch_zip, write_book
-from metrics.export_csv import write_csv
-from metrics.export_pdf import cover_page_count, write_pdf
-from metrics.export_xlsx import write_xlsx
-from metrics.schemes import load_scheme
-from metrics.scorecard import (CategoryDrag, IndicatorLine, ScorecardBook, TrendPoint, UnitCard,
+from metrics.export.writers import write_batch_zip, write_book
+from metrics.export.csv_writer import write_csv
+from metrics.export.pdf.book import cover_page_count, write_pdf
+from metrics.export.xlsx import write_xlsx
+from metrics.assess.schemes import load_scheme
+from metrics.assess.scorecard import (CategoryDrag, IndicatorLine, ScorecardBook, TrendPoint, UnitCard,
                                definitions_for)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")

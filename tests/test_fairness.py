@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.assessment import score_units
-from metrics.fairness import (
+from metrics.assess.engine import score_units
+from metrics.assess.fairness import (
     add_wilson, casemix_adjust, funnel_limits, funnel_points, overall_rate, rank_stability, wilson_interval,
 )
-from metrics.schemes import load_scheme
+from metrics.assess.schemes import load_scheme
 from tests.test_assessment import hand_table, table_from, unit_strategy
 
 

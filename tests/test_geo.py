@@ -1,4 +1,4 @@
-"""metrics.geo: colour scales (no data is grey, never zero), GeoJSON features, H3 density, view fit, basemap."""
+"""metrics.present.geo: colour scales (no data is grey, never zero), GeoJSON features, H3 density, view fit, basemap."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import h3
 import pandas as pd
 import pytest
 
-from metrics import geo
+from metrics.present import geo
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> str:

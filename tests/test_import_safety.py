@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.ingest.fixtures import build_tiny_store, write_hotline_csv
+from tests.ingest_fixtures import build_tiny_store, write_hotline_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 READER = """
 import sys, time
 from pathlib import Path
-from metrics.store import data_version, open_read
+from metrics.store.snapshots import data_version, open_read
 db, out, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 con, version = None, None
 with open(out, "w") as f:

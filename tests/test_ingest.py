@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from metrics.ingest import ImportOptions, import_files
-from metrics.ingest.fixtures import build_tiny_store
+from tests.ingest_fixtures import build_tiny_store
 
 ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",

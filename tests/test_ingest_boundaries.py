@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.ingest.fixtures import build_tiny_store
+from tests.ingest_fixtures import build_tiny_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics.ingest import import_files
-from metrics.ingest.fixtures import HEADER, build_tiny_store
+from tests.ingest_fixtures import HEADER, build_tiny_store
 
 CELL = st.one_of(
     st.sampled_from(["", "是", "否", "满意", "已办结", "办理中", "东城区", "和平街道", "幸福社区", "城管委",

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.ingest import import_files
-from metrics.ingest.fixtures import build_tiny_store, write_hotline_csv
+from tests.ingest_fixtures import build_tiny_store, write_hotline_csv
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "data.py")
 

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from metrics.ingest import ImportOptions, import_files
-from metrics.ingest.fixtures import build_tiny_store, write_hotline_csv
+from tests.ingest_fixtures import build_tiny_store, write_hotline_csv
 
 
 def test_progress_reaches_every_stage_from_the_calling_thread(tmp_path: Path) -> None:

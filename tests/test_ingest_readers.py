@@ -14,7 +14,7 @@ from metrics.ingest import ImportOptions, import_files
 from metrics.ingest import csv_reader, json_readers
 from metrics.ingest.batches import ReadError
 from metrics.ingest.csv_reader import read_csv, scan_layout
-from metrics.ingest.fixtures import HEADER, build_tiny_store, write_hotline_csv
+from tests.ingest_fixtures import HEADER, build_tiny_store, write_hotline_csv
 from metrics.ingest.json_readers import read_open311
 
 

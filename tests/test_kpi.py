@@ -6,9 +6,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.kpi import KPI_IDS, overview_kpis
-from metrics.periods import latest_full_month, month
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.present.kpi import KPI_IDS, overview_kpis
+from metrics.core.periods import latest_full_month, month
 from tests.reference import reference_totals
 
 

@@ -12,11 +12,11 @@ import math
 import pandas as pd
 import pytest
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.filters import Filters
-from metrics.periods import Period, parse_period
-from metrics.queries import LEVELS, scope_totals, time_series, unit_table
-from metrics.registry import METRICS, RATE_IDS
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.filters import Filters
+from metrics.core.periods import Period, parse_period
+from metrics.query.tables import LEVELS, scope_totals, time_series, unit_table
+from metrics.core.registry import METRICS, RATE_IDS
 from tests import fixtures_requests as fx
 from tests.reference import reference_totals, reference_unit_table
 

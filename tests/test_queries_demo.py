@@ -5,11 +5,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.filters import Filters
-from metrics.periods import parse_period
-from metrics.queries import scope_totals, time_series, unit_table
-from metrics.registry import METRICS, RATE_IDS
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.filters import Filters
+from metrics.core.periods import parse_period
+from metrics.query.tables import scope_totals, time_series, unit_table
+from metrics.core.registry import METRICS, RATE_IDS
 from tests.reference import reference_totals, reference_unit_table
 from tests.test_queries import columns_of, same
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.filters import Filters
-from metrics.periods import parse_period
-from metrics.queries import unit_table
-from metrics.queries_detail import category_top, drill_rows, duration_histogram, hour_weekday
-from metrics.registry import METRICS
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.filters import Filters
+from metrics.core.periods import parse_period
+from metrics.query.tables import unit_table
+from metrics.query.detail import category_top, drill_rows, duration_histogram, hour_weekday
+from metrics.core.registry import METRICS
 from tests import fixtures_requests as fx
 
 OCTOBER = parse_period("2026-10")

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from metrics import periods
-from metrics.filters import Filters
-from metrics.masking import mask_address, mask_frame, mask_name, mask_phone, mask_text
-from metrics.periods import parse_period, previous, same_period_last_year
+from metrics.core import periods
+from metrics.core.filters import Filters
+from metrics.core.masking import mask_address, mask_frame, mask_name, mask_phone, mask_text
+from metrics.core.periods import parse_period, previous, same_period_last_year
 
 D = dt.date
 

@@ -7,11 +7,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.filters import Filters
-from metrics.periods import parse_period
-from metrics.queries import scope_totals, unit_table
-from metrics.registry import METRICS
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.filters import Filters
+from metrics.core.periods import parse_period
+from metrics.query.tables import scope_totals, unit_table
+from metrics.core.registry import METRICS
 from tests import fixtures_requests as fx
 from tests.reference import reference_totals, reference_unit_table
 from tests.test_queries import columns_of, same

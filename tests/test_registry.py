@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from metrics import registry
-from metrics.registry import BY_ID, METRICS
+from metrics.core import registry
+from metrics.core.registry import BY_ID, METRICS
 from tests import fixtures_requests as fx
 from tests.reference import metrics_of
 

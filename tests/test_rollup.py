@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metrics import store
-from metrics.registry import HOUR_BIN_EDGES
-from metrics.rollup import binned_quantile, refresh_rollups, rollup_count_columns, rollup_ready
+from metrics.store import snapshots as store
+from metrics.core.registry import HOUR_BIN_EDGES
+from metrics.store.rollup import binned_quantile, refresh_rollups, rollup_count_columns, rollup_ready
 from tests import fixtures_requests as fx
 
 

@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from metrics.registry import BY_ID
-from metrics.schemes import (
+from metrics.core.registry import BY_ID
+from metrics.assess.schemes import (
     SCHEMES_DIR, SchemeError, known_metric_ids, list_schemes, load_scheme, parse_scheme,
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from metrics import store
-from metrics.store import StoreError
+from metrics.store import snapshots as store
+from metrics.store.snapshots import StoreError
 
 
 def _make_store(path, rows: int = 3) -> None:

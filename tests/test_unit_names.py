@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.access import DEMO_VIEWER
+from metrics.core.access import DEMO_VIEWER
 from metrics.demo import hierarchy
 from metrics.demo.romanize import english_name
-from metrics.filters import Filters
-from metrics.pages_common import unit_catalog
-from metrics.pages_data import alert_list
-from metrics.periods import parse_period
-from metrics.queries import unit_table
+from metrics.core.filters import Filters
+from metrics.present.common import unit_catalog
+from metrics.present.pages import alert_list
+from metrics.core.periods import parse_period
+from metrics.query.tables import unit_table
 from tests.conftest import ROOT
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

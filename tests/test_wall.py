@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import wall
-from metrics.access import DEMO_VIEWER
-from metrics.filters import Filters
-from metrics.kpi import overview_kpis
-from metrics.pages_data import scope_scored
-from metrics.periods import latest_full_month
-from metrics.store import open_read
+from metrics.present import wall
+from metrics.core.access import DEMO_VIEWER
+from metrics.core.filters import Filters
+from metrics.present.kpi import overview_kpis
+from metrics.present.pages import scope_scored
+from metrics.core.periods import latest_full_month
+from metrics.store.snapshots import open_read
 from tests.fixtures_requests import build_store
 from views import wall_parts as parts
 

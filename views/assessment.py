@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.export_text import level_label, period_kind_label, tx
-from metrics.schemes import LEVELS
+from metrics.export.text import level_label, period_kind_label, tx
+from metrics.assess.schemes import LEVELS
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs

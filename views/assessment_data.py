@@ -6,16 +6,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from metrics.assessment import assess, scheme_period
-from metrics.export import render
-from metrics.export_text import tx
-from metrics.periods import Period
-from metrics.scheme_edit import list_custom
-from metrics.schemes import Scheme, SchemeError, list_schemes, load_scheme
-from metrics.scorecard import ScorecardBook
-from metrics.scorecard_build import build_book
-from metrics.scorecard_frames import available_months, casemix_frame, default_month
-from metrics.store import DataVersion, default_path
+from metrics.assess.engine import assess, scheme_period
+from metrics.export.writers import render
+from metrics.export.text import tx
+from metrics.core.periods import Period
+from metrics.assess.scheme_edit import list_custom
+from metrics.assess.schemes import Scheme, SchemeError, list_schemes, load_scheme
+from metrics.assess.scorecard import ScorecardBook
+from metrics.assess.scorecard_build import build_book
+from metrics.present.scorecard_frames import available_months, casemix_frame, default_month
+from metrics.store.snapshots import DataVersion, default_path
 from views.state import cursor, store_version, viewer
 
 
@@ -26,7 +26,7 @@ def who() -> str:
 
 
 def log_file() -> Path:
-    from metrics.export_log import log_path
+    from metrics.export.log import log_path
     return log_path(default_path())
 
 
@@ -65,7 +65,7 @@ def months() -> tuple[list[str], str | None]:
 
 
 def is_month(text: str) -> bool:
-    from metrics.periods import parse_month
+    from metrics.core.periods import parse_month
     try:
         parse_month(text)
         return True

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.export import write_batch_zip
-from metrics.export_log import file_entry, read_log, record
-from metrics.export_text import metric_label, tx
-from metrics.periods import Period
-from metrics.scheme_edit import rebalance, save_version, with_params
-from metrics.schemes import Scheme, SchemeError
-from metrics.scorecard import ScorecardBook, UnitCard
+from metrics.export.writers import write_batch_zip
+from metrics.export.log import file_entry, read_log, record
+from metrics.export.text import metric_label, tx
+from metrics.core.periods import Period
+from metrics.assess.scheme_edit import rebalance, save_version, with_params
+from metrics.assess.schemes import Scheme, SchemeError
+from metrics.assess.scorecard import ScorecardBook, UnitCard
 from views import assessment_data as data
 
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

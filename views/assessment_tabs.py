@@ -1,5 +1,5 @@
 """The assessment page's tabs: ranking, red / black lists, one unit's scorecard, scheme
-comparison and fairness. Drawing only: the frames come from metrics.scorecard_frames."""
+comparison and fairness. Drawing only: the frames come from metrics.present.scorecard_frames."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,11 +7,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.export_text import metric_label, tx
-from metrics.periods import Period
-from metrics.schemes import Scheme
-from metrics.scorecard import ScorecardBook
-from metrics.scorecard_frames import (card_bars, card_frame, card_trend, compare_frame, drag_frame,
+from metrics.export.text import metric_label, tx
+from metrics.core.periods import Period
+from metrics.assess.schemes import Scheme
+from metrics.assess.scorecard import ScorecardBook
+from metrics.present.scorecard_frames import (card_bars, card_frame, card_trend, compare_frame, drag_frame,
                                       funnel_frames, insufficient_frame, is_rate, list_frame,
                                       ranking_frame, stability_frame)
 from views import assessment_data as data

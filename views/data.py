@@ -11,7 +11,7 @@ from metrics.ingest import ImportOptions, available, import_files
 from metrics.ingest.coords import CRS
 from metrics.ingest.readers import ReadError
 from metrics.ingest.service import history, preview, rejects_csv
-from metrics.store import StoreError, default_path
+from metrics.store.snapshots import StoreError, default_path
 from views.state import lang
 
 MAX_UPLOAD_MB = 200

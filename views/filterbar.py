@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from metrics.filters import Filters
-from metrics.i18n import fmt_period
-from metrics.pages_common import (
+from metrics.core.filters import Filters
+from metrics.core.i18n import fmt_period
+from metrics.present.common import (
     LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
     periods_between, unit_catalog,
 )
-from metrics.periods import Period, custom, parse_period
-from metrics.store import DataVersion
+from metrics.core.periods import Period, custom, parse_period
+from metrics.store.snapshots import DataVersion
 from views import ui
 from views.state import cursor, lang, store_version, tr, translator, viewer
 

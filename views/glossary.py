@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.registry import METRICS
+from metrics.core.registry import METRICS
 from views import filterbar, ui
 from views.state import lang, tr
 

@@ -11,10 +11,10 @@ import os
 import pydeck as pdk
 import streamlit as st
 
-from metrics import geo
-from metrics.i18n import fmt_count, fmt_rate
-from metrics.pages_common import child_level
-from metrics.registry import BY_ID, METRICS
+from metrics.present import geo
+from metrics.core.i18n import fmt_count, fmt_rate
+from metrics.present.common import child_level
+from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
 from views.state import lang, tr, translator, viewer

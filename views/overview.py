@@ -5,10 +5,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_count, fmt_period, fmt_relative
-from metrics.kpi import KPI_IDS
-from metrics.pages_data import best_and_worst
-from metrics.schemes import DEFAULT_SCHEME, load_scheme
+from metrics.core.i18n import fmt_count, fmt_period, fmt_relative
+from metrics.present.kpi import KPI_IDS
+from metrics.present.pages import best_and_worst
+from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import filterbar, tiles, ui
 from views.cache import fetch
 from views.state import lang, tr, viewer

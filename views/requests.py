@@ -8,10 +8,10 @@ import math
 
 import streamlit as st
 
-from metrics.i18n import fmt_count
-from metrics.pages_rows import CSV_LIMIT, rows_csv
-from metrics.queries_detail import DRILL_ORDER
-from metrics.registry import BY_ID, METRICS
+from metrics.core.i18n import fmt_count
+from metrics.present.rows import CSV_LIMIT, rows_csv
+from metrics.query.detail import DRILL_ORDER
+from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
 from views.state import connection, lang, tr, translator, viewer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import fmt_hours
+from metrics.core.i18n import fmt_hours
 from views import filterbar, tiles, ui
 from views.cache import fetch
 from views.state import lang, tr, translator, viewer

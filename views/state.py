@@ -9,9 +9,9 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from metrics.access import DEMO_VIEWER, Viewer
-from metrics.i18n import DEFAULT_LANG, LANGS, t
-from metrics.store import DataVersion, StoreError, data_version, default_path, open_read
+from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.i18n import DEFAULT_LANG, LANGS, t
+from metrics.store.snapshots import DataVersion, StoreError, data_version, default_path, open_read
 
 
 def lang() -> str:

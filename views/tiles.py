@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.i18n import fmt_pp, fmt_relative
-from metrics.registry import BY_ID
+from metrics.core.i18n import fmt_pp, fmt_relative
+from metrics.core.registry import BY_ID
 from views import ui
 from views.cache import fetch
 from views.filterbar import View

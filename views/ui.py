@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.i18n import code_label, fmt_value
-from metrics.registry import BY_ID
+from metrics.core.i18n import code_label, fmt_value
+from metrics.core.registry import BY_ID
 from views.state import lang, tr
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"

@@ -24,10 +24,10 @@ from html import escape
 import pydeck as pdk
 import streamlit as st
 
-from metrics import wall
-from metrics.i18n import fmt_period, fmt_value
-from metrics.registry import BY_ID
-from metrics.schemes import DEFAULT_SCHEME, load_scheme
+from metrics.present import wall
+from metrics.core.i18n import fmt_period, fmt_value
+from metrics.core.registry import BY_ID
+from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import wall_parts as parts
 from views.state import cursor, lang, store_version, viewer
 

@@ -16,12 +16,12 @@ from urllib.parse import quote
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import geo
-from metrics.alerts import Alert
-from metrics.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
-from metrics.kpi import Kpi
-from metrics.registry import BY_ID
-from metrics.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
+from metrics.present import geo
+from metrics.assess.alerts import Alert
+from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.present.kpi import Kpi
+from metrics.core.registry import BY_ID
+from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
 from views.ui import FONT
 
 NO_DATA_RGBA = [58, 72, 92, 230]   # "insufficient sample / no data" on the dark map

@@ -1,6 +1,6 @@
 """The demo city 江州市: units, boundaries and simulated requests, deterministic for a seed.
 
-``build_demo`` writes a fresh store through :func:`metrics.store.write_snapshot`.
+``build_demo`` writes a fresh store through :func:`metrics.store.snapshots.write_snapshot`.
 Geography and requests draw from separate streams of one seed, so the city is the same
 whatever the number of requests.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metrics import store
+from metrics.store import snapshots as store
 from metrics.demo import geometry, hierarchy, simulation, text, timeline
 
 Progress = Callable[[str, float], None]

@@ -19,7 +19,7 @@ from metrics.ingest.coords import CRS, geometry_to_geojson, transform_geometry
 from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
 from metrics.ingest.mapping import LEVELS
 from metrics.ingest.readers import ReadError
-from metrics.store import after_write, write_snapshot
+from metrics.store.snapshots import after_write, write_snapshot
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """One import: read -> stage -> map and validate -> place -> upsert, inside a store snapshot.
 
-:func:`import_files` opens one :func:`metrics.store.write_snapshot` for all the files given, so
+:func:`import_files` opens one :func:`metrics.store.snapshots.write_snapshot` for all the files given, so
 viewers see the data before or after the whole import, never a part of it; a failure or a kill
 leaves the store as it was. Each file gets its own row in ``imports``.
 
@@ -29,7 +29,7 @@ from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTim
 from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, parse
-from metrics.store import after_write, default_path, write_snapshot
+from metrics.store.snapshots import after_write, default_path, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of

@@ -36,7 +36,7 @@ BOOL_WORDS: dict[str, bool] = {
     "yes": True, "no": False, "y": True, "n": False, "是": True, "否": False,
 }
 UNIT_LEVELS = ("city", "district", "street", "community", "grid")
-LEVELS = (*UNIT_LEVELS, "department")   # as metrics.queries.LEVELS, which would load pandas for the import CLI
+LEVELS = (*UNIT_LEVELS, "department")   # as metrics.query.tables.LEVELS, which would load pandas for the import CLI
 
 
 class MappingError(ValueError):

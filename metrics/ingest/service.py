@@ -16,7 +16,7 @@ from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, parse
 from metrics.ingest.writer import write_rejects_csv
-from metrics.store import create_schema, open_read
+from metrics.store.snapshots import create_schema, open_read
 
 PREVIEW_COLUMNS = ["_row", "request_id", "received_at", "category", "channel", "unit_id", "dept_id", "status",
                    "closed_at", "contacted", "resolved", "satisfaction", "lat", "lon", "reasons", "warnings"]

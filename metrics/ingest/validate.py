@@ -76,6 +76,9 @@ def _vocab_rows(mapping: Mapping, targets: list[str]) -> list[tuple[str, str, st
     return rows
 
 
+QUOTE = "''''"  # a SQL literal holding one single quote, to close a quoted value in a reason
+
+
 def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tuple[list[str], list[str]]:
     """LEFT JOINs matching names (or ids) level by level; returns (joins, select expressions).
 
@@ -84,7 +87,6 @@ def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tu
     """
     if not columns:
         return [], [f"NULL::VARCHAR AS {prefix}_id", f"NULL::VARCHAR AS {prefix}_miss"]
-    quote3 = "'''"
     if match.by == "id":
         col = columns[0]
         name = f"nullif(trim(s.{q(col)}), '')"
@@ -92,7 +94,7 @@ def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tu
         level = "= 'department'" if dept else "<> 'department'"
         join = f"LEFT JOIN units {prefix}0 ON {prefix}0.unit_id = {name} AND {prefix}0.level {level}"
         miss = (f"CASE WHEN {name} IS NOT NULL AND {prefix}0.unit_id IS NULL "
-                f"THEN {lit(col + ': unknown ' + kind + ' id ' + chr(39))} || left({name}, 60) || {quote3} END")
+                f"THEN {lit(col + ': unknown ' + kind + ' id ' + chr(39))} || left({name}, 60) || {QUOTE} END")
         return [join], [f"{prefix}0.unit_id AS {prefix}_id", f"{miss} AS {prefix}_miss"]
     levels = list(match.levels) or [None] * len(match.columns)
     joins, found, misses = [], [], []
@@ -112,7 +114,7 @@ def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tu
         guard = f"{prev}.unit_id IS NOT NULL AND " if prev else ""
         head = lit(f"{col}: unknown or ambiguous {level or 'unit'} '")
         misses.append(f"WHEN {guard}{name} IS NOT NULL AND {alias}.unit_id IS NULL "
-                      f"THEN {head} || left({name}, 60) || ''''{where}")
+                      f"THEN {head} || left({name}, 60) || {QUOTE}{where}")
         found.append(f"{alias}.unit_id")
         prev = alias
     return joins, [f"coalesce({', '.join(reversed(found))}) AS {prefix}_id",

@@ -1,0 +1,232 @@
+"""The assessment engine: composite scores, ranks, grades and lists from a unit table (DESIGN §5).
+
+Pure functions over the DataFrame that ``metrics.query.tables.unit_table`` returns (one row per unit,
+a column per metric id, ``<rate>_num`` / ``<rate>_den`` for rates, ``requests``), so the same
+arithmetic serves the page, the exports and the command line, and is testable on hand-built tables.
+
+Rules, in the order they apply:
+
+* **Sufficiency.** A unit is *insufficient* ("insufficient sample") when its volume (the scheme's
+  ``min_volume.metric``: valid return visits by default) is below ``min_volume.n``, or when any
+  indicator value is NULL (a zero denominator: no data is not 0 and not 100). Insufficient units keep
+  their indicator scores and score where computable, for information, but get no rank and no grade,
+  and do not take part in minmax / percentile normalisation.
+* **Indicator scores** (0-100, ``<metric>_score``): ``direct`` = value × 100; ``target`` =
+  min(value / target, cap) × 100; ``minmax`` = 100 × (value − min) / (max − min) over sufficient
+  units, clipped to 0-100 (100 for everyone when all values are equal); ``percentile`` = the mean
+  percentile rank of the value among sufficient units, 100 × (#below + ½ #equal) / n.
+* **Score** = clip(Σ weight × indicator score + bonus − deduction, 0, 100); each rule gives
+  min(cap, per × max(0, value − above)) points, a NULL rule value gives none.
+* **Rank** 1..n among sufficient units by score (rounded to 1e-9 so that float noise never decides),
+  ties by volume (requests, larger first), then unit_id. Grades from the scheme's bands.
+"""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.core import registry
+from metrics.core.access import Viewer
+from metrics.core.filters import Filters
+from metrics.core.periods import Period, parse_month, window_ending
+from metrics.query.tables import unit_table
+from metrics.assess.schemes import Indicator, Scheme
+
+SCORE_DECIMALS = 9
+
+
+def volume(table: pd.DataFrame, basis: str) -> pd.Series:
+    """The volume a scheme's minimum applies to: 'requests', 'visited' or a rate's denominator."""
+    if basis == "requests":
+        return table["requests"].fillna(0)
+    if basis == "visited":
+        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == registry.VISITED]
+        candidates = [c for c in visited if c in table]
+        if not candidates:
+            raise KeyError("the unit table has no denominator column for 'visited' (e.g. resolution_rate_den)")
+        return table[candidates[0]].fillna(0)
+    return table[f"{basis}_den"].fillna(0)
+
+
+def volume_column(scheme: Scheme) -> str:
+    """The rate whose denominator is the scheme's volume, so callers know which metric to request."""
+    basis = scheme.min_volume.basis
+    if basis == "requests":
+        return "requests"
+    if basis == "visited":
+        rates = [i.metric for i in scheme.indicators if registry.BY_ID.get(i.metric) is not None
+                 and registry.BY_ID[i.metric].denominator == registry.VISITED]
+        return rates[0] if rates else "resolution_rate"
+    return basis
+
+
+def required_metrics(scheme: Scheme) -> tuple[str, ...]:
+    """The metric ids to ask ``unit_table`` for: the scheme's, its volume rate and ``requests``."""
+    return tuple(dict.fromkeys((*scheme.metric_ids, volume_column(scheme), "requests")))
+
+
+def _values(table: pd.DataFrame, metric: str) -> np.ndarray:
+    if metric not in table:
+        raise KeyError(f"the unit table has no column {metric!r} (the scheme needs it)")
+    return pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float)
+
+
+def indicator_score(values: np.ndarray, indicator: Indicator, reference: np.ndarray) -> np.ndarray:
+    """Scores 0-100 for one indicator; ``reference`` = the values of sufficient units (relative methods)."""
+    ref = reference[~np.isnan(reference)]
+    if indicator.method == "direct":
+        return values * 100.0
+    if indicator.method == "target":
+        return np.minimum(values / indicator.target, indicator.cap) * 100.0
+    if indicator.method == "minmax":
+        if ref.size == 0:
+            return np.full_like(values, np.nan)
+        low, high = ref.min(), ref.max()
+        if high == low:
+            return np.where(np.isnan(values), np.nan, 100.0)
+        return np.clip((values - low) / (high - low), 0.0, 1.0) * 100.0
+    if indicator.method == "percentile":
+        if ref.size == 0:
+            return np.full_like(values, np.nan)
+        ref = np.sort(ref)
+        below = np.searchsorted(ref, values, side="left")
+        at_or_below = np.searchsorted(ref, values, side="right")
+        return np.where(np.isnan(values), np.nan, 100.0 * (below + at_or_below) / (2.0 * ref.size))
+    raise ValueError(f"unknown method {indicator.method!r}")
+
+
+def _rule_points(table: pd.DataFrame, rules) -> np.ndarray:
+    total = np.zeros(len(table))
+    for rule in rules:
+        vals = _values(table, rule.metric)
+        pts = np.minimum(rule.cap, rule.per * np.maximum(0.0, vals - rule.above))
+        total += np.nan_to_num(pts, nan=0.0)
+    return total
+
+
+def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray) -> list[str]:
+    reasons = []
+    missing = {i.metric: np.isnan(_values(table, i.metric)) for i in scheme.indicators}
+    n = scheme.min_volume.n
+    for k, v in enumerate(vol):
+        parts = [f"{scheme.min_volume.basis} {int(v)} < {n}"] if v < n else []
+        parts += [f"no data: {m}" for m, miss in missing.items() if miss[k]]
+        reasons.append("; ".join(parts))
+    return reasons
+
+
+def rank_order(score: np.ndarray, requests: np.ndarray, unit_id: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Ranks 1..n for eligible rows (NaN elsewhere): score desc, then requests desc, then unit_id."""
+    rank = np.full(len(score), np.nan)
+    idx = np.flatnonzero(eligible)
+    if idx.size:
+        keys = (unit_id[idx].astype(str), -requests[idx], -np.round(score[idx], SCORE_DECIMALS))
+        order = idx[np.lexsort(keys)]
+        rank[order] = np.arange(1, order.size + 1)
+    return rank
+
+
+def score_units(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The table with indicator scores, bonus, deduction, score, rank, grade and the insufficient flag.
+
+    Added columns: ``<metric>_score`` per indicator, ``volume``, ``bonus``, ``deduction``, ``score``
+    (0-100, NaN when an indicator is NULL), ``insufficient`` (bool), ``insufficient_reason``,
+    ``rank`` (nullable Int64, <NA> when insufficient), ``grade_zh``, ``grade_en`` (None when unranked),
+    ``grade`` (= grade_zh). Rows keep the input order; sort by ``rank`` for a ranking.
+    """
+    out = table.copy()
+    vol = volume(out, scheme.min_volume.basis).to_numpy(dtype=float)
+    reasons = _insufficient_reason(out, scheme, vol)
+    insufficient = np.array([bool(r) for r in reasons], dtype=bool)
+    weighted = np.zeros(len(out))
+    for ind in scheme.indicators:
+        vals = _values(out, ind.metric)
+        s = indicator_score(vals, ind, vals[~insufficient])
+        out[f"{ind.metric}_score"] = s
+        weighted += ind.weight * s
+    out["volume"] = vol
+    out["bonus"] = _rule_points(out, scheme.bonus)
+    out["deduction"] = _rule_points(out, scheme.deductions)
+    out["score"] = np.clip(weighted + out["bonus"].to_numpy() - out["deduction"].to_numpy(), 0.0, 100.0)
+    out["insufficient"] = insufficient
+    out["insufficient_reason"] = reasons
+    requests = pd.to_numeric(out["requests"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    rank = rank_order(out["score"].to_numpy(), requests, out["unit_id"].to_numpy(), ~insufficient)
+    out["rank"] = pd.array(np.where(np.isnan(rank), None, rank), dtype="Int64")
+    grades = [scheme.grade_of(s) if not bad else None for s, bad in zip(out["score"], insufficient)]
+    out["grade_zh"] = [g.name_zh if g else None for g in grades]
+    out["grade_en"] = [g.name_en if g else None for g in grades]
+    out["grade"] = out["grade_zh"]
+    return out
+
+
+def ranking(scored: pd.DataFrame) -> pd.DataFrame:
+    """Scored units in rank order, insufficient units last (by unit_id)."""
+    return scored.sort_values(["rank", "unit_id"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def red_list(scored: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """红榜: the top ``red_list_n`` ranked units, best first."""
+    ranked = scored[scored["rank"].notna()].sort_values("rank")
+    return ranked.head(scheme.red_list_n).reset_index(drop=True)
+
+
+def black_list(scored: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """黑榜: the bottom ``black_list_n`` ranked units, worst first."""
+    ranked = scored[scored["rank"].notna()].sort_values("rank", ascending=False)
+    return ranked.head(scheme.black_list_n).reset_index(drop=True)
+
+
+def compare_scored(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: score and rank under A and B; ``rank_change`` = rank_a − rank_b (> 0: B ranks it higher)."""
+    keep = ["unit_id", "score", "rank", "grade_zh", "grade_en", "insufficient"]
+    names = a[["unit_id", "unit_name"]] if "unit_name" in a else a[["unit_id"]]
+    merged = names.merge(a[keep], on="unit_id").merge(b[keep], on="unit_id", how="outer", suffixes=("_a", "_b"))
+    merged["score_change"] = merged["score_b"] - merged["score_a"]
+    merged["rank_change"] = (merged["rank_a"] - merged["rank_b"]).astype("Int64")
+    return merged.sort_values(["rank_a", "unit_id"], na_position="last").reset_index(drop=True)
+
+
+def compare_schemes(table: pd.DataFrame, scheme_a: Scheme, scheme_b: Scheme) -> pd.DataFrame:
+    """Score one unit table under two schemes (same period and credit) and compare ranks.
+
+    For schemes whose period or basic credit differ, build a table per scheme, score each with
+    :func:`score_units` and call :func:`compare_scored`.
+    """
+    return compare_scored(score_units(table, scheme_a), score_units(table, scheme_b))
+
+
+def score_change(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Change since the last period, per unit of ``current``: score, rank and grade then and now.
+
+    ``score_change`` = score − score_prev; ``rank_change`` = rank_prev − rank (> 0: moved up).
+    """
+    prev = previous[["unit_id", "score", "rank", "grade_zh"]].rename(
+        columns={"score": "score_prev", "rank": "rank_prev", "grade_zh": "grade_zh_prev"})
+    out = current.merge(prev, on="unit_id", how="left")
+    out["score_change"] = out["score"] - out["score_prev"]
+    out["rank_change"] = (out["rank_prev"] - out["rank"]).astype("Int64")
+    return out
+
+
+def scheme_period(scheme: Scheme, text: str) -> Period:
+    """The period a scheme assesses for ``--period YYYY-MM``: the month, or the window ending in it."""
+    month_ = parse_month(text)
+    if scheme.period.kind == "month":
+        return month_
+    return window_ending(month_.start.year, month_.start.month, start_day=scheme.period.start_day)
+
+
+def assess(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
+    level: str | None = None, filters: Filters | None = None, extra_metrics: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Score every unit of ``level`` (default: the scheme's) in the viewer's scope for ``period``.
+
+    ``extra_metrics`` are fetched alongside the scheme's own (e.g. the three rates for display).
+    """
+    metric_ids = list(dict.fromkeys(required_metrics(scheme) + tuple(extra_metrics)))
+    table = unit_table(con, viewer, level or scheme.level, period, filters=filters,
+                       metric_ids=metric_ids, basic_credit=scheme.basic_credit)
+    return score_units(table, scheme)

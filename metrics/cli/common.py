@@ -1,0 +1,48 @@
+"""Options and error handling shared by the commands."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from metrics.store.snapshots import StoreError, default_path
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="the store (default: $GRIDSCORE_DB, else data/gridscore.duckdb)",
+    )
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return args.db or default_path()
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def open_for_scheme(args: argparse.Namespace):
+    """Load ``--scheme``, resolve ``--period`` for it and open ``--db``.
+
+    Returns (scheme, period, connection), or the exit code after printing a one-line error:
+    2 for a bad scheme or period, 1 for a store that cannot be opened.
+    """
+    from metrics.assess.engine import scheme_period
+    from metrics.assess.schemes import SchemeError, load_scheme
+    from metrics.store.snapshots import open_read
+
+    try:
+        scheme = load_scheme(args.scheme)
+        period = scheme_period(scheme, args.period)
+    except (SchemeError, ValueError) as exc:
+        return fail(str(exc), 2)
+    try:
+        return scheme, period, open_read(db_path(args))
+    except StoreError as exc:
+        return fail(str(exc))
+
+
+__all__ = ["add_db_option", "db_path", "fail", "open_for_scheme", "StoreError"]

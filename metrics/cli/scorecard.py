@@ -1,0 +1,75 @@
+"""``python -m metrics scorecard``: write scorecards for scheduled runs and print the file paths.
+
+    python -m metrics scorecard --db PATH --period YYYY-MM --scheme NAME_OR_PATH
+        [--level street] [--unit ID ...] --format xlsx|pdf|csv|zip --out DIR [--lang zh|en]
+
+``--period`` names the month, or for a window scheme the month the window ends in (as ``scores``).
+``zip`` writes every unit of the level in one archive. Each run is appended to the export log
+beside the store (``<db>.exports.jsonl``; see metrics/export_log.py), or, when that place is
+not writable, to ``DIR/exports.jsonl``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from metrics.core.access import DEMO_VIEWER
+from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
+from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
+from metrics.export.log import current_user, file_entry, log_path, record
+from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
+from metrics.assess.scorecard_build import build_book
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_db_option(parser)
+    parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
+    parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
+    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--unit", action="append", default=None, metavar="ID",
+                        help="print the card of this unit only (repeatable); default: every unit")
+    parser.add_argument("--format", choices=(*FORMATS, "zip"), required=True)
+    parser.add_argument("--out", type=Path, required=True, help="directory to write into (created if missing)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--log", type=Path, default=None, help="export log (default: <db>.exports.jsonl)")
+
+
+def run(args: argparse.Namespace) -> int:
+    opened = open_for_scheme(args)
+    if isinstance(opened, int):
+        return opened
+    scheme, period, con = opened
+    db = db_path(args)
+    who = current_user()
+    try:
+        book = build_book(con, DEMO_VIEWER, scheme, period, args.level, generated_by=who)
+        if args.unit:
+            book = book.for_units(args.unit)
+    except KeyError as exc:
+        return fail(str(exc.args[0]), 2)
+    except duckdb.Error as exc:
+        return fail(f"scoring failed: {exc}")
+    finally:
+        con.close()
+    if args.format == "zip":
+        path = args.out / f"{file_stem(book)}_all.zip"
+        args.out.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(write_batch_zip(book, args.lang))
+        paths = [path]
+    else:
+        paths = write_book(book, args.format, args.out, args.lang)
+    log = args.log or log_path(db)
+    entry = dict(who=who, via="cli", scheme=scheme.name, version=scheme.version, period=book.period_label,
+                 level=book.level, fmt=args.format, units=list(args.unit) if args.unit else None,
+                 files=[file_entry(p.name, path=p.resolve()) for p in paths])
+    try:
+        record(log, **entry)
+    except OSError:
+        record(args.out / "exports.jsonl", **entry)
+    for p in paths:
+        print(p)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,32 @@
+"""Rates broken down by unit x request category (case-mix adjustment, scorecard category drags)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.periods import Period
+from metrics.query.tables import BASIC_CREDIT, run
+from metrics.core.registry import BY_ID
+from metrics.core.sqlfiles import read_sql
+
+
+def unit_category_rates(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period,
+    rates: Sequence[str], basic_credit: float = BASIC_CREDIT,
+) -> pd.DataFrame:
+    """Per unit of ``level`` x category: ``requests`` and, per rate, ``<rate>_num`` and ``<rate>_den``.
+
+    The numerator is the rate's credit sum (e.g. 满意率 counts 基本满意 as ``basic_credit``).
+    """
+    cols = ["CAST(count(*) AS DOUBLE) AS requests"]
+    for rate in rates:
+        metric = BY_ID[rate]
+        if metric.kind != "rate":
+            raise ValueError(f"{rate} is not a rate; a breakdown needs a numerator and a denominator")
+        den = f"CAST(sum(CASE WHEN {metric.denominator} THEN 1 ELSE 0 END) AS DOUBLE)"
+        cols += [f"{metric.numerator_agg_sql()} AS {rate}_num", f"{den} AS {rate}_den"]
+    sql = read_sql("unit_category").format(aggregates=",\n    ".join(cols), scope=SCOPE_PREDICATE)
+    return run(con, sql, {**period.params(), **viewer.scope_params(), "level": level, "basic_credit": basic_credit})
