@@ -11,15 +11,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from metrics.assess import alerts
-
 from metrics.present import pages as pages_data
-
 from metrics.present import detail as pages_detail
-
 from metrics.present import map_data as pages_map
-
 from metrics.query import tables as queries
-
 from metrics.query import detail as queries_detail
 from views.state import cursor, store_version
 

@@ -9,7 +9,6 @@ import duckdb
 import pandas as pd
 
 from metrics.present import geo
-
 from metrics.query import tables as queries
 from metrics.core.access import SCOPE_PREDICATE, Viewer
 from metrics.core.filters import Filters

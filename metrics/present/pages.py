@@ -11,7 +11,6 @@ import duckdb
 import pandas as pd
 
 from metrics.assess import alerts
-
 from metrics.query import tables as queries
 from metrics.core.access import Viewer
 from metrics.assess.engine import required_metrics, score_units

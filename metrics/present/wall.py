@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 
 from metrics.present import geo
-
 from metrics.present import pages as pages_data
 from metrics.core.access import Viewer
 from metrics.assess.alerts import Alert
