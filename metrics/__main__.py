@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("metrics.cli.rollback", "restore the previous snapshot of the store"),
     "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
     "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
+    "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
 }
 
 
