@@ -202,3 +202,17 @@ def test_without_return_visits_the_text_stays_honest(demo_store_copy: Path, tmp_
         assert not re.search(rf"(?<!按时){zh} \d", body), zh
     assert "None" not in text and "nan" not in text.lower() and not re.search(r"(?<![\d.])0\.0%", text)
     assert not tables[:-1], "no ranking or floors table without ranked units"
+
+
+def test_assessment_page_offers_the_bulletin(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GRIDSCORE_DB", str(demo_store))
+    monkeypatch.setenv("GRIDSCORE_EXPORT_LOG", str(tmp_path / "exports.jsonl"))
+    at = AppTest.from_file(str(ROOT / "views" / "assessment.py"), default_timeout=180)
+    at.query_params["period"] = "2026-09"
+    at.run()
+    at.button(key="as_make_bulletin").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = sorted(d.proto.label for d in at.get("download_button") if "通报" in d.proto.label)
+    assert labels == ["月度通报 · DOCX", "月度通报 · PDF"], labels
