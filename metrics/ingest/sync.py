@@ -93,7 +93,8 @@ def make_source(url: str, table: str | None = None, query_file: Path | None = No
         raise SyncError(f"not a database URL: {url.split('@')[-1]!r} (e.g. postgresql+psycopg://user@host/db)") from None
     if parsed.password is not None:
         password = password if password is not None else parsed.password
-        parsed = parsed.set(password=None)
+        parsed = sa.URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port,
+                               parsed.database, parsed.query)
     query = None
     if query_file is not None:
         try:
