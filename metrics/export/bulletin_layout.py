@@ -69,7 +69,7 @@ def ranking_table(b: Bulletin, lang: str) -> Table:
         rows.append((str(r.rank), bt.name(r, lang), r.parent_name(lang), bt.count(r.requests),
                      *(fmt_value(BY_ID[m].unit if m in BY_ID else "rate", values[m]) for m in metrics),
                      bt.score(r.score), bt.signed_score(r.score_change), r.grade(lang) or "", _list_mark(r, lang)))
-    widths = (5, 16, 11, 8, *(10,) * len(metrics), 9, 9, 9, 7)
+    widths = (6, 16, 11, 8, *(10,) * len(metrics), 9, 9, 8, 7)
     return Table(headers, tuple(rows), widths, tuple(r.on_list == "black" for r in b.ranked))
 
 
