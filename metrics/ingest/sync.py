@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
@@ -137,10 +138,14 @@ def read_watermark(db: Path, source: Source) -> object:
         return None
     con = open_read(db)
     try:
-        has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sync_state'").fetchone()[0]
-        row = con.execute("SELECT watermark FROM sync_state WHERE source = $s", {"s": source.key}).fetchone() if has else None
+        return stored_watermark(con, source)
     finally:
         con.close()
+
+
+def stored_watermark(con: duckdb.DuckDBPyConnection, source: Source) -> object:
+    has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sync_state'").fetchone()[0]
+    row = con.execute("SELECT watermark FROM sync_state WHERE source = $s", {"s": source.key}).fetchone() if has else None
     return _decode(row[0]) if row else None
 
 
@@ -243,7 +248,11 @@ def sync(db: Path | str | None, source: Source, mapping: str, tz: str | None = N
                 r = import_one(con, parquet, options)
                 r.file = Path(source.key)
                 out.result = r
-                if not (r.inserted or r.updated or r.rejected) and out.watermark_after == watermark:
+                # a sync that committed while this one waited for the lock may have gone further
+                stored = stored_watermark(con, source)
+                if stored is not None and (out.watermark_after is None or stored > out.watermark_after):
+                    out.watermark_after = stored
+                if not (r.inserted or r.updated or r.rejected) and out.watermark_after == stored:
                     raise _NothingNew
                 con.execute("UPDATE imports SET kind = 'sync', file = $f WHERE import_id = $id",
                             {"f": source.key, "id": r.import_id})
