@@ -145,7 +145,7 @@ runs = read_runs(runs_log)
 if runs:
     english = lang() == "en"
     st.dataframe(
-        pd.DataFrame([{"at": r.get("at"), "what": r.get("what"), "rows": r.get("rows"),
+        pd.DataFrame([{"at": str(r.get("at") or "")[:19].replace("T", " "), "what": r.get("what"), "rows": r.get("rows"),
                        "files": ", ".join(Path(str(f)).name for f in r.get("files") or []),
                        "error": r.get("error") or "", "detail": r.get("detail") or ""} for r in runs]),
         hide_index=True, width="stretch", key="data_runs",
