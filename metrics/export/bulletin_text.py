@@ -116,6 +116,12 @@ def points(now: float | None, before: float | None, lang: str) -> str | None:
     return t("vs_before", lang, dir=_direction(delta, lang, flat), d="" if flat else t("pp", lang, v=text)).rstrip()
 
 
+def label(metric: str, lang: str) -> str:
+    """A metric's name inside a sentence (lower case in English; sentence() capitalises the first word)."""
+    text = metric_label(metric, lang)
+    return text if lang == "zh" else text[0].lower() + text[1:]
+
+
 def name(row: Row, lang: str) -> str:
     return row.display_name(lang)
 
@@ -148,8 +154,8 @@ def overview(b: Bulletin, lang: str) -> list[str]:
                       relative(now["requests"], before["requests"], "mom", lang),
                       relative(now["requests"], last["requests"], "yoy", lang)], lang)
     held = list(b.rates)
-    rates = [f"{metric_label(m, lang)} {pct(now[m])}" + (f"（{c}）" if lang == "zh" else f" ({c})")
-             if (c := points(now[m], before[m], lang)) else f"{metric_label(m, lang)} {pct(now[m])}" for m in held]
+    rates = [f"{label(m, lang)} {pct(now[m])}" + (f"（{c}）" if lang == "zh" else f" ({c})")
+             if (c := points(now[m], before[m], lang)) else f"{label(m, lang)} {pct(now[m])}" for m in held]
     lines = [first]
     if all(missing(now[m]) for m in ("response_rate", "resolution_rate", "satisfaction_rate")):
         lines.append(sentence([t("no_visits", lang)], lang))
@@ -208,7 +214,7 @@ def floor_text(b: Bulletin, lang: str) -> str:
     units = {a.subject for a in b.floors}
     if not units:
         return sentence([t("no_floors", lang)], lang)
-    floors = join([f"{metric_label(m, lang)} {pct(v)}" for m, v in FLOORS.items()], lang)
+    floors = join([f"{label(m, lang)} {pct(v)}" for m, v in FLOORS.items()], lang)
     return sentence([t("floors", lang, n=len(units), floors=floors)], lang)
 
 
@@ -221,7 +227,7 @@ def floor_items(b: Bulletin, unit_id: str, lang: str) -> str:
         if a.metric == "score":
             out.append(t("score_floor", lang, v=f"{a.threshold:g}"))
         else:
-            out.append(f"{metric_label(a.metric, lang)} {pct(a.value)} < {pct(a.threshold)}")
+            out.append(f"{label(a.metric, lang)} {pct(a.value)} < {pct(a.threshold)}")
     return join(out, lang)
 
 
