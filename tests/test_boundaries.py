@@ -13,6 +13,8 @@ import functools
 import pandas as pd
 import pytest
 
+from metrics.assess.engine import assess
+from metrics.assess.schemes import load_scheme
 from metrics.core.access import DEMO_VIEWER
 from metrics.core.filters import Filters
 from metrics.core.periods import parse_period
@@ -103,3 +105,26 @@ def test_drill_rows_behind_the_boundaries():
 def test_backlog_ageing_splits_overdue_on_the_same_boundary():
     ageing = backlog_ageing(store(), DEMO_VIEWER, PERIOD, Filters())
     assert (int(ageing["overdue"].sum()), int(ageing["within"].sum())) == (2, 1)   # T5, T6 overdue; T4 within
+
+
+def visited_rows(prefix: str, unit_id: str, n: int, resolved: int) -> list[dict[str, object]]:
+    """n visited, contacted, satisfied requests in October, the first ``resolved`` of them resolved."""
+    return [fx.row(f"{prefix}{k:02d}", f"2026-10-{1 + k % 28:02d} 09:00:00", unit_id=unit_id,
+                   **fx.closed(f"2026-10-{1 + k % 28:02d} 12:00:00"), **fx.visit(True, k < resolved, "satisfied"))
+            for k in range(n)]
+
+
+def test_exactly_the_minimum_volume_is_ranked_one_below_is_not():
+    """beijing-3rates needs 30 valid return visits: S1 with exactly 30 is ranked, S2 with 29 is not."""
+    scheme = load_scheme("beijing-3rates")
+    assert (scheme.min_volume.basis, scheme.min_volume.n) == ("visited", 30)
+    rows = visited_rows("A", "G1", 30, resolved=27) + visited_rows("B", "S2", 29, resolved=29) \
+        + visited_rows("C", "S3", 31, resolved=31)
+    scored = assess(fx.build_store(fx.requests_frame(rows)), DEMO_VIEWER, scheme, PERIOD).set_index("unit_id")
+    assert scored["volume"].to_dict() == {"S1": 30, "S2": 29, "S3": 31}
+    assert scored["insufficient"].to_dict() == {"S1": False, "S2": True, "S3": False}
+    assert scored.loc["S2", "insufficient_reason"] == "visited 29 < 30"
+    # S1: 100 × (0.1 × 1 + 0.5 × 27/30 + 0.4 × 1) = 95; S3: 100; S2 scores 100 too but takes no rank
+    assert scored["score"].to_dict() == pytest.approx({"S1": 95.0, "S2": 100.0, "S3": 100.0})
+    assert {u: None if pd.isna(r) else int(r) for u, r in scored["rank"].items()} == {"S1": 2, "S2": None, "S3": 1}
+    assert scored.loc["S1", "grade_zh"] == "优秀" and pd.isna(scored.loc["S2", "grade_zh"])
