@@ -105,6 +105,23 @@ def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_p
     assert counts == [(4, 4, 0, 0, 0), (4, 0, 0, 4, 0), (4, 0, 1, 3, 0)]
 
 
+def test_an_empty_field_filled_later_is_an_update(store: Path, tmp_path: Path) -> None:
+    """Only H2's first contact goes from empty to filled: NULL vs a value must count as a change
+    (IS DISTINCT FROM; a plain <> is NULL there and would call the row unchanged)."""
+    import_files(store, [write_csv(tmp_path / "a.csv", HOTLINE, GOOD)])
+    assert query(store, "SELECT first_contact_at FROM requests WHERE request_id = 'H2'") == [(None,)]
+    before = query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id")
+    filled = [list(r) for r in GOOD]
+    assert filled[1][0] == "H2" and filled[1][9] == ""
+    filled[1][9] = "2026/11/02 15:30"
+    [r] = import_files(store, [write_csv(tmp_path / "b.csv", HOTLINE, filled)])
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (4, 0, 1, 3, 0) and reconciles(r)
+    [(contact,)] = query(store, "SELECT strftime(first_contact_at, '%Y-%m-%d %H:%M') FROM requests WHERE request_id = 'H2'")
+    assert contact == "2026-11-02 15:30"
+    assert query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id") == before
+    assert query(store, "SELECT rows_updated, rows_unchanged FROM imports ORDER BY started_at DESC LIMIT 1") == [(1, 3)]
+
+
 def test_xlsx_parquet_jsonl_same_result(store: Path, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
