@@ -9,7 +9,6 @@ import io
 import math
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -20,7 +19,7 @@ from metrics.assess.schemes import load_scheme
 from metrics.core.access import DEMO_VIEWER
 from metrics.store.snapshots import open_read
 from tests.reference import reference_unit_table
-from tests.test_scorecard_xlsx import HALF, half_credit_scheme
+from tests.test_scorecard_xlsx import HALF, half_credit_scheme, raw_frames
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
 
@@ -38,12 +37,7 @@ def scheme_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def expected(demo_store: Path) -> pd.DataFrame:
     """Per street, by the reference with credit 0.5: the three rates and 100 × Σ weight × rate."""
-    con = duckdb.connect(str(demo_store), read_only=True)
-    try:
-        requests = con.execute("SELECT * FROM requests").df()
-        units = con.execute("SELECT unit_id, level, parent_id, population, staff FROM units").df()
-    finally:
-        con.close()
+    requests, units = raw_frames(demo_store)
     p = scheme_period(load_scheme("beijing-3rates"), PERIOD).params()
     ref = reference_unit_table(requests, units, "street", p["start"], p["end"], basic_credit=0.5)
     at_09 = reference_unit_table(requests, units, "street", p["start"], p["end"], basic_credit=0.9)

@@ -71,15 +71,20 @@ def month_of(label: str) -> str:
     return label.removeprefix("W")
 
 
-@pytest.fixture(scope="module")
-def raw(demo_store: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    con = duckdb.connect(str(demo_store), read_only=True)
+def raw_frames(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's raw requests and units, for the reference."""
+    con = duckdb.connect(str(db), read_only=True)
     try:
         requests = con.execute("SELECT * FROM requests").df()
         units = con.execute("SELECT unit_id, name, level, parent_id, population, staff FROM units").df()
     finally:
         con.close()
     return requests, units
+
+
+@pytest.fixture(scope="module")
+def raw(demo_store: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return raw_frames(demo_store)
 
 
 @pytest.fixture(scope="module")
