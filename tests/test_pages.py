@@ -13,6 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "map", "response", "resolution", "satisfaction", "requests", "glossary")
+TITLES = {"overview": ("全域总览", "Territory overview"), "map": ("网格地图", "Grid map"), "response": ("响应时效", "Response"),
+          "resolution": ("办结与解决", "Resolution"), "satisfaction": ("满意度", "Satisfaction"),
+          "requests": ("工单明细", "Requests"), "glossary": ("指标说明", "Glossary")}
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,17 @@ def test_page_runs_without_error(app, samples, page, combo):
     at = app(page, params)
     assert not at.exception, f"{page} {params}: {at.exception}"
     assert not at.error, f"{page} {params}: {[e.value for e in at.error]}"
+    assert [t.value for t in at.title] == [TITLES[page][params.get("lang") == "en"]]
+    if "period" in params:
+        assert at.query_params["period"] in (params["period"], [params["period"]]), "the URL keeps the period"
+    drawn = len(at.dataframe) + len(at.get("plotly_chart")) + len(at.get("deck_gl_json_chart"))
+    no_data = [i.value for i in at.info if "暂无数据" in i.value or "No data" in i.value]
+    if combo == "empty_period" and page not in ("map", "glossary"):
+        assert no_data, f"{page}: an empty period must say so"
+    elif page == "map" and combo == "department":
+        assert any("部门没有地理边界" in i.value for i in at.info), "departments have no map: say so"
+    elif combo not in ("empty_period", "unit_without_data"):
+        assert drawn, f"{page} {params}: nothing drawn"
 
 
 @pytest.mark.parametrize("page", PAGES)
