@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.assess.engine import assess
+from metrics.assess.engine import assess, scheme_period
 from metrics.assess.schemes import SCHEMES_DIR, load_scheme
 from metrics.core.access import DEMO_VIEWER
 from metrics.core.periods import parse_month
+from metrics.export.text import tx
 from metrics.store.snapshots import open_read
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "assessment.py")
@@ -38,7 +39,7 @@ def page(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     {"level": "department", "lang": "en"},
     {"period": "2020-01"},
 ], ids=["default", "window", "targets-community", "grid-insufficient", "department-en", "empty-period"])
-def test_page_runs_without_exception(page, query):
+def test_page_runs_without_exception(page, query, demo_store):
     at = page(**query)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -46,6 +47,30 @@ def test_page_runs_without_exception(page, query):
         assert any("2020-01" in i.value for i in at.info)
     else:
         assert at.tabs and len(at.dataframe) >= 3
+        check_ranking_against_the_engine(at, query, demo_store)
+
+
+def check_ranking_against_the_engine(at: AppTest, query: dict[str, str], db: Path) -> None:
+    """The page's ranking table (when some unit is ranked) lists exactly assess()'s ranks and scores."""
+    lang = query.get("lang", "zh")
+    rank_col, id_col, score_col = (tx(k, lang) for k in ("rank", "unit_id", "score"))
+    scheme = load_scheme(query.get("scheme", "beijing-3rates"))
+    period = scheme_period(scheme, at.query_params["period"])
+    con = open_read(db)
+    try:
+        scored = assess(con, DEMO_VIEWER, scheme, period, level=query.get("level", scheme.level)).set_index("unit_id")
+    finally:
+        con.close()
+    ranked = scored[scored["rank"].notna()].sort_values("rank")
+    tables = [d.value for d in at.dataframe if {rank_col, id_col, score_col} <= set(d.value.columns)]
+    if ranked.empty:
+        assert not any(t[rank_col].notna().any() for t in tables)
+        return
+    table = tables[0]
+    shown = table[table[rank_col].notna()]
+    assert shown[id_col].tolist() == ranked.index.tolist()
+    assert shown[rank_col].astype(int).tolist() == list(range(1, len(ranked) + 1))
+    assert shown[score_col].tolist() == pytest.approx(ranked["score"].tolist(), abs=1e-9)
 
 
 def test_grid_level_lists_insufficient_units(page, demo_store):
