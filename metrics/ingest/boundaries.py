@@ -56,8 +56,28 @@ def _text(props: dict, key: str | None) -> str:
     return "" if text.lower() in NULLS else text
 
 
+def _close_rings(geometry: object) -> int:
+    """Close, in place, the polygon rings whose last point is not their first (many files leave
+    them open, which GeoJSON forbids); returns how many were closed."""
+    if not isinstance(geometry, dict):
+        return 0
+    polygons = {"Polygon": [geometry.get("coordinates")], "MultiPolygon": geometry.get("coordinates")}.get(
+        geometry.get("type"), [])
+    closed = 0
+    for polygon in polygons if isinstance(polygons, list) else []:
+        for ring in polygon if isinstance(polygon, list) else []:
+            if isinstance(ring, list) and len(ring) >= 3 and ring[0] != ring[-1]:
+                ring.append(ring[0])
+                closed += 1
+    return closed
+
+
 def _geometry(feature: dict, crs: str, n: int, uid: str, result: BoundaryResult) -> tuple[object, list[str]]:
     """(polygon in WGS-84 or None, reasons)."""
+    opened = _close_rings(feature.get("geometry"))
+    if opened:
+        result.repaired += 1
+        result.warnings_list.append(f"feature {n} ({uid}): {opened} open ring(s) closed")
     try:
         geom = shapely.from_geojson(json.dumps(feature.get("geometry"))) if feature.get("geometry") else None
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
