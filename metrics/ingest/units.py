@@ -152,7 +152,8 @@ def _validate(rows: list[tuple[int, dict]], existing: dict[str, tuple[str, str, 
     changed = True
     while changed:   # a unit under a rejected new unit is rejected too
         changed = False
-        rejected_ids = {r.get("unit_id") for n, r in rows if reasons[n]} - set(existing)
+        kept_ids = {r["unit_id"] for n, r in rows if not reasons[n]}
+        rejected_ids = {r.get("unit_id") for n, r in rows if reasons[n]} - set(existing) - kept_ids
         for n, r in rows:
             if not reasons[n] and r["parent_id"] in rejected_ids:
                 reasons[n].append(f"parent_id: parent '{r['parent_id']}' is rejected")
