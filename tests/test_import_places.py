@@ -6,13 +6,11 @@ boundaries on a 4 × 4 lattice from (116.30, 39.80), city ``C``, departments 城
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from metrics.core.access import DEMO_VIEWER
@@ -22,7 +20,8 @@ from metrics.ingest import ImportOptions, MappingError, import_files, load_mappi
 from metrics.present.map_data import points
 from metrics.query import tables
 from metrics.store.snapshots import open_read, write_snapshot
-from tests.ingest_fixtures import build_tiny_store
+from tests.ingest_fixtures import build_tiny_store, query
+from tests.ingest_fixtures import write_csv as write
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAD = ["工单编号", "受理时间", "诉求类别", "所属区", "所属街道", "承办单位", "办结时间", "办理状态", "诉求地址", "经度", "纬度"]
@@ -33,26 +32,10 @@ def store(tmp_path: Path) -> Path:
     return build_tiny_store(tmp_path / "store.duckdb")
 
 
-def write(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def mapping(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "m.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def row(rid: str, district: str = "", street: str = "", dept: str = "", lon: str = "", lat: str = "",

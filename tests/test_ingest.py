@@ -7,14 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from metrics.ingest import ImportOptions, import_files
-from tests.ingest_fixtures import build_tiny_store
+from tests.ingest_fixtures import build_tiny_store, query, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",
@@ -53,22 +52,6 @@ UNPLACED = [   # (row, location_status, a warning it must carry)
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return build_tiny_store(tmp_path / "store.duckdb")
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def reconciles(r) -> bool:

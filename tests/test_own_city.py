@@ -12,12 +12,12 @@ import zipfile
 from pathlib import Path
 
 import coordTransform
-import duckdb
 import pytest
 import shapefile
 from streamlit.testing.v1 import AppTest
 
 from tests.ingest_fixtures import build_tiny_store, cell, grid_polygon
+from tests.ingest_fixtures import query as rows
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "map", "response", "resolution", "satisfaction", "requests", "assessment", "glossary", "wall")
@@ -25,14 +25,6 @@ PAGES = ("overview", "map", "response", "resolution", "satisfaction", "requests"
 
 def metrics(*args: object) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "metrics", *map(str, args)], cwd=ROOT, capture_output=True, text=True)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def square(x0: float, y0: float, step: float) -> dict:

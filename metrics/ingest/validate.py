@@ -74,13 +74,27 @@ class Plan:
 
 
 def _src(plan: Plan, target: str) -> str:
-    return f"_nz(s.{q(plan.source[target])})" if target in plan.source else "NULL"
+    """The target's source column in ``s``, the staged rows with empty markers already NULL (see parse)."""
+    return f"s.{q(plan.source[target])}" if target in plan.source else "NULL"
+
+
+def _cleaned(plan: Plan) -> str:
+    """_stage's columns the plan reads, trimmed and with empty markers NULL: once per value, not
+    once per use (a timestamp expression uses its column a dozen times)."""
+    used = sorted({*plan.source.values(), *(c for c in plan.unit_cols + plan.dept_cols if c)})
+    return f"(SELECT _row{''.join(f', _nz({q(c)}) AS {q(c)}' for c in used)} FROM _stage)"
 
 
 def null_macro(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
-    """The temp macro ``_nz(x)``: x trimmed, NULL when blank or one of the mapping's null values."""
-    keys = ", ".join(lit(k) for k in mapping.null_keys())
-    con.execute(f"CREATE OR REPLACE TEMP MACRO _nz(x) AS CASE WHEN lower(trim(x)) IN ({keys}) THEN NULL ELSE trim(x) END")
+    """The temp macro ``_nz(x)``: x trimmed, NULL when blank or one of the mapping's null values.
+
+    Only short values can be a marker: the length test first keeps long text off lower() and IN.
+    """
+    keys = mapping.null_keys()
+    short = max((len(k.encode()) for k in keys), default=0) + 16
+    listed = ", ".join(lit(k) for k in keys)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO _nz(x) AS CASE WHEN strlen(x) <= {short} "
+                f"AND lower(trim(x)) IN ({listed}) THEN NULL ELSE nullif(trim(x), '') END")
 
 
 def _vocab_rows(mapping: Mapping, targets: list[str]) -> list[tuple[str, str, str]]:
@@ -105,7 +119,7 @@ def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tu
         return [], [f"NULL::VARCHAR AS {prefix}_id", f"NULL::VARCHAR AS {prefix}_miss"]
     if match.by == "id":
         col = columns[0]
-        name = f"_nz(s.{q(col)})"
+        name = f"s.{q(col)}"
         kind = "department" if dept else "unit"
         level = "= 'department'" if dept else "<> 'department'"
         join = f"LEFT JOIN units {prefix}0 ON {prefix}0.unit_id = {name} AND {prefix}0.level {level}"
@@ -119,13 +133,15 @@ def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tu
         if col is None:
             continue
         alias = f"{prefix}{i}"
-        name = f"_nz(s.{q(col)})"
+        name = f"s.{q(col)}"
         if level:
             table, cond = "_names_by_level", f"{alias}.level = {lit(level)}"
         else:
             table, cond = "_names_any", f"{alias}.is_dept = {'true' if dept else 'false'}"
         parent = f"(CASE WHEN {prev}.n = 1 THEN {prev}.unit_id END)" if prev else "''"
-        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.parent = {parent} AND {alias}.k = {name_key_sql(name)} "
+        # names are keyed once per distinct value (temp table _key_<alias>, see parse), not per row
+        joins.append(f"LEFT JOIN _key_{alias} kk_{alias} ON kk_{alias}.raw = {name}")
+        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.parent = {parent} AND {alias}.k = kk_{alias}.k "
                      f"AND {cond}")
         matched = f"(CASE WHEN {alias}.n = 1 THEN {alias}.unit_id END)"
         where = f" || ' in ' || {prev}.name" if prev else ""
@@ -194,7 +210,7 @@ def parse(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str) -> None:
     for t in TIMESTAMPS:
         expr = "NULL"
         if t in plan.source:
-            detected = detect_format(con, f"SELECT {_src(plan, t)} AS v FROM _stage s", m.timestamp_formats)
+            detected = detect_format(con, f"SELECT _nz({_src(plan, t)}) AS v FROM _stage s", m.timestamp_formats)
             if detected:
                 plan.formats[t] = detected
             expr = timestamp_sql(_src(plan, t), "$tz", (*m.timestamp_formats, *((detected,) if detected else ())))
@@ -207,6 +223,12 @@ def parse(con: duckdb.DuckDBPyConnection, plan: Plan, tz: str) -> None:
         sel.append(f"CAST({with_constant(t, val)} AS {'BOOLEAN' if t in BOOLEANS else 'VARCHAR'}) AS {t}")
     uj, usel = _unit_joins(m.unit, plan.unit_cols, "un", dept=False)
     dj, dsel = _unit_joins(m.dept, plan.dept_cols, "dp", dept=True)
+    for prefix, match, columns in (("un", m.unit, plan.unit_cols), ("dp", m.dept, plan.dept_cols)):
+        if match is not None and match.by == "name":
+            for i, col in enumerate(columns):
+                if col is not None:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE _key_{prefix}{i} AS SELECT raw, {name_key_sql('raw')} AS k "
+                                f"FROM (SELECT DISTINCT _nz({q(col)}) AS raw FROM _stage) WHERE raw IS NOT NULL")
     sql = (f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT {', '.join(sel + usel + dsel)} "
-           f"FROM _stage s {' '.join(joins + uj + dj)}")
+           f"FROM {_cleaned(plan)} s {' '.join(joins + uj + dj)}")
     con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
