@@ -20,6 +20,7 @@ from metrics.ingest import ImportOptions, MappingError, import_files, load_mappi
 from metrics.present.map_data import points
 from metrics.query import tables
 from metrics.store.snapshots import open_read, write_snapshot
+from streamlit.testing.v1 import AppTest
 from tests.ingest_fixtures import build_tiny_store, query
 from tests.ingest_fixtures import write_csv as write
 
@@ -65,7 +66,8 @@ def test_unplaced_rows_count_in_city_and_department_totals(store: Path, tmp_path
         ("A5", "D0S0C0G0", "point")]
 
 
-def test_a_placeholder_cluster_is_flagged_not_placed_not_drawn(store: Path, tmp_path: Path) -> None:
+def test_a_placeholder_cluster_is_flagged_not_placed_not_drawn(store: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     # 20 requests on one point inside grid D0S0C0G0 with 20 different addresses: a default point
     fake = [row(f"P{k}", lon="116.3250", lat="39.8250", address=f"幸福路{k}号") for k in range(20)]
     real = [row(f"R{k}", lon=f"{116.31 + k * 0.003:.4f}", lat=f"{39.81 + k * 0.002:.4f}", address=f"光明路{k}号")
@@ -87,6 +89,15 @@ def test_a_placeholder_cluster_is_flagged_not_placed_not_drawn(store: Path, tmp_
         assert len(points(con, DEMO_VIEWER, period, Filters())) == 66
     finally:
         con.close()
+    monkeypatch.setenv("GRIDSCORE_DB", str(store))   # the map page says how many it leaves out
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/map.py")
+    for key, value in {"layer": "hex", "period": "2026-10", "level": "grid", "lang": "en"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert "20 requests are not on the map (no coordinates, or a placeholder point)." in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize("fewer_rows, fewer_addresses, flagged", [(0, 0, True), (1, 0, False), (0, 1, False)])
