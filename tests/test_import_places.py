@@ -263,3 +263,22 @@ def test_a_gb18030_export_with_other_headers_lands_in_the_city_totals(store: Pat
     finally:
         con.close()
     assert total["requests"] == len(rows) and total["on_time_close_rate"] == pytest.approx(1 / 2)
+
+
+def test_units_created_level_by_level_under_the_given_parent(store: Path, tmp_path: Path) -> None:
+    text = ('[columns]\nrequest_id = "工单编号"\nreceived_at = "受理时间"\n'
+            '[unit]\nmatch = "name"\ncolumns = ["所属区", "所属街道"]\nlevels = ["district", "street"]\n'
+            'create = true\nparent = "{parent}"\n')
+    rows = [row("K1", "南区", "新街道"), row("K2", "南区", "新街道"), row("K3", "东城区", "新街道"),
+            row("K4", "东城区", "和平街道"), row("K5", "南区")]
+    path = write(tmp_path / "k.csv", HEAD, rows)
+    [r] = import_files(store, [path], ImportOptions(mapping=mapping(tmp_path, text.format(parent="C"))))
+    assert r.created == {"district": 1, "street": 2} and r.inserted == 5 and not r.warning_kinds
+    assert query(store, "SELECT r.request_id, u.name, p.name FROM requests r "
+                        "JOIN units u ON u.unit_id = r.unit_id JOIN units p ON p.unit_id = u.parent_id ORDER BY 1") == [
+        ("K1", "新街道", "南区"), ("K2", "新街道", "南区"), ("K3", "新街道", "东城区"), ("K4", "和平街道", "东城区"),
+        ("K5", "南区", "示范市")]
+    assert query(store, "SELECT DISTINCT location_status FROM requests") == [("named",)]
+    out = subprocess.run([sys.executable, "-m", "metrics", "import", str(path), "--db", str(store), "--quiet",
+                          "--mapping", str(mapping(tmp_path, text.format(parent="NOPE")))], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr.strip() == "error: [unit] parent = 'NOPE': no unit has this id"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from metrics.ingest.checks import city_of
-from metrics.ingest.mapping import UnitMatch
+from metrics.ingest.mapping import MappingError, UnitMatch
 from metrics.ingest.names import name_key
 from metrics.ingest.validate import q
 from metrics.store.snapshots import rebuild_closure
@@ -34,8 +34,6 @@ def create_units(con: duckdb.DuckDBPyConnection, match: UnitMatch | None, column
     if match is None or not match.create or not columns or not any(columns):
         return {}
     levels = ["department"] * len(match.columns) if dept and not match.levels else list(match.levels)
-    if match.by == "id":
-        levels = ["department" if dept else (levels[0] if levels else "grid")]
     present = [(c, lv) for c, lv in zip(columns, levels) if c is not None]
     select = ", ".join(f"_nz(s.{q(c)})" for c, _ in present)
     paths = con.execute(f"SELECT DISTINCT {select} FROM _stage s").fetchall()
@@ -47,6 +45,8 @@ def create_units(con: duckdb.DuckDBPyConnection, match: UnitMatch | None, column
         children.setdefault((parent, level, name_key(name)), []).append(uid)
         anywhere.setdefault((level, name_key(name)), []).append(uid)
     top_parent = match.parent if match.parent else (None if dept else city_of(con))
+    if match.parent and match.parent not in taken:
+        raise MappingError(f"[{'dept' if dept else 'unit'}] parent = {match.parent!r}: no unit has this id")
     created: list[tuple[str, str, str, str | None]] = []
     for path in sorted(paths, key=lambda p: tuple("" if v is None else v for v in p)):
         parent: str | None = None

@@ -177,6 +177,9 @@ def parse_mapping(data: dict, default_name: str = "custom", where: str = "mappin
     for target in constants:
         if target not in TARGETS:
             raise MappingError(f"{where}: [constants] {target!r} is not one of our columns")
+    unit = _unit_match(data.get("unit"), f"{where}: [unit]")
+    if unit and unit.create and not unit.levels:
+        raise MappingError(f"{where}: [unit] create = true needs levels = [...]: the level of the units it creates")
     nulls = data.get("null_values", DEFAULT_NULLS)
     if not isinstance(nulls, list | tuple) or not all(isinstance(v, str) for v in nulls):
         raise MappingError(f"{where}: null_values must be a list of strings, got {nulls!r}")
@@ -190,7 +193,7 @@ def parse_mapping(data: dict, default_name: str = "custom", where: str = "mappin
         constants=constants,
         timestamp_formats=tuple(data.get("timestamp_formats", ())),
         timezone=data.get("timezone"),
-        unit=_unit_match(data.get("unit"), f"{where}: [unit]"),
+        unit=unit,
         dept=_unit_match(data.get("dept"), f"{where}: [dept]"),
         null_values=tuple(nulls),
     )
