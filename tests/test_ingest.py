@@ -46,6 +46,8 @@ UNPLACED = [   # (row, location_status, a warning it must carry)
      "placeholder", "is a placeholder point"),
     (["U3", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "116.25", "39.78"],
      "outside", "outside every boundary; placed on the city"),
+    (["U4", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "0", "0"],
+     "placeholder", "(0.0, 0.0) is a placeholder point"),
 ]
 
 
@@ -66,9 +68,9 @@ def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, enco
     assert r.mapping == "hotline-zh" and reconciles(r)
     assert (r.read, r.inserted, r.rejected) == (len(kept) + len(BAD), len(kept), len(BAD))
     placed = dict((k, (u, s)) for k, u, s in query(store, "SELECT request_id, unit_id, location_status FROM requests"))
-    assert {k: placed[k] for k in ("H1", "H3", "U1", "U2", "U3")} == {
+    assert {k: placed[k] for k in ("H1", "H3", "U1", "U2", "U3", "U4")} == {
         "H1": ("D0S0C0", "named"), "H3": ("D0S0C0G0", "point"),
-        "U1": ("C", "unplaced"), "U2": ("C", "placeholder"), "U3": ("C", "outside")}
+        "U1": ("C", "unplaced"), "U2": ("C", "placeholder"), "U3": ("C", "outside"), "U4": ("C", "placeholder")}
     warned = " | ".join(k for k, _ in r.warning_kinds)
     for _, _, warning in UNPLACED:
         assert warning.replace("'火星区'", "'…'") in warned and "'火星区' ×1" in warned
