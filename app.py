@@ -62,7 +62,8 @@ def _welcome(page: st.Page) -> bool:
         con = connection()
         if con.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
             return False
-        city = con.execute("SELECT min(name) FROM units WHERE level = 'city'").fetchone()[0]
+        name = "coalesce(name_en, name)" if lang() == "en" else "name"
+        city = con.execute(f"SELECT min({name}) FROM units WHERE level = 'city'").fetchone()[0]
         body = tr("welcome.body", city=city or "")
     except StoreError:
         if path.exists():
