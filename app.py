@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.core.i18n import LANGS
-from views.state import lang, tr
+from metrics.store.snapshots import StoreError, default_path
+from views.state import connection, lang, tr
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
 
@@ -51,5 +52,30 @@ def _pages() -> dict[str, list[st.Page]]:
     return groups
 
 
+def _welcome(page: st.Page) -> bool:
+    """On a store without requests (or no store), every page but /data shows a welcome linking to
+    /data instead of its charts; True if it did."""
+    if page.url_path == "data":
+        return False
+    path = default_path()
+    try:
+        con = connection()
+        if con.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
+            return False
+        name = "coalesce(name_en, name)" if lang() == "en" else "name"
+        city = con.execute(f"SELECT min({name}) FROM units WHERE level = 'city'").fetchone()[0]
+        body = tr("welcome.body", city=city or "")
+    except StoreError:
+        if path.exists():
+            return False   # a broken store: the page says why
+        body = tr("welcome.no_store", path=path)
+    st.title(tr("welcome.title"))
+    st.info(body, icon=":material/waving_hand:")
+    st.page_link("views/data.py", label=tr("nav.data"), icon=":material/database:")
+    return True
+
+
 _language_switch()
-st.navigation(_pages()).run()
+current = st.navigation(_pages())
+if not _welcome(current):
+    current.run()

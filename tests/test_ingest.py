@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,7 +14,7 @@ import pytest
 
 from metrics.ingest import ImportOptions, import_files
 from metrics.ingest.service import preview
-from tests.ingest_fixtures import build_tiny_store
+from tests.ingest_fixtures import build_tiny_store, query, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",
@@ -36,11 +35,20 @@ BAD = [   # (row, the field its reason must name)
     (["B1", "not a time", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "received_at"),
     (["B2", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "2026-11-01", "已办结", "", "", "", "", "", ""], "closed_at"),
     (["B3", "2099-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "in the future"),
-    (["B4", "2026-11-05 10:00", "APP", "", "", "火星区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "unit"),
-    (["B5", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "10", "10"], "outside every grid"),
     (["B6", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "处理中", "", "", "", "", "", ""], "status"),
     (["B7", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "也许", "", "", "", "", ""], "contacted"),
     (["B8", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "abc", "39.9"], "lon"),
+]
+# No place is no reason to drop a request: these sit on the city, with how they were (not) placed.
+UNPLACED = [   # (row, location_status, a warning it must carry)
+    (["U1", "2026-11-05 10:00", "APP", "", "", "火星区", "", "", "", "", "", "办理中", "", "", "", "", "", ""],
+     "unplaced", "所属区: unknown district '火星区'"),
+    (["U2", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "10", "10"],
+     "placeholder", "is a placeholder point"),
+    (["U3", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "116.25", "39.78"],
+     "outside", "outside every boundary; placed on the city"),
+    (["U4", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "0", "0"],
+     "placeholder", "(0.0, 0.0) is a placeholder point"),
 ]
 
 
@@ -49,32 +57,24 @@ def store(tmp_path: Path) -> Path:
     return build_tiny_store(tmp_path / "store.duckdb")
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def reconciles(r) -> bool:
     return r.error is None and r.read == r.inserted + r.updated + r.unchanged + r.rejected
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
 def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, encoding: str) -> None:
-    path = write_csv(tmp_path / "hotline.csv", HOTLINE, GOOD + [row for row, _ in BAD], encoding)
+    kept = GOOD + [row for row, _, _ in UNPLACED]
+    path = write_csv(tmp_path / "hotline.csv", HOTLINE, kept + [row for row, _ in BAD], encoding)
     [r] = import_files(store, [path], ImportOptions(rejects_dir=tmp_path / "rejects"))
     assert r.mapping == "hotline-zh" and reconciles(r)
-    assert (r.read, r.inserted, r.rejected) == (len(GOOD) + len(BAD), len(GOOD), len(BAD))
+    assert (r.read, r.inserted, r.rejected) == (len(kept) + len(BAD), len(kept), len(BAD))
+    placed = dict((k, (u, s)) for k, u, s in query(store, "SELECT request_id, unit_id, location_status FROM requests"))
+    assert {k: placed[k] for k in ("H1", "H3", "U1", "U2", "U3", "U4")} == {
+        "H1": ("D0S0C0", "named"), "H3": ("D0S0C0G0", "point"),
+        "U1": ("C", "unplaced"), "U2": ("C", "placeholder"), "U3": ("C", "outside"), "U4": ("C", "placeholder")}
+    warned = " | ".join(k for k, _ in r.warning_kinds)
+    for _, _, warning in UNPLACED:
+        assert warning.replace("'火星区'", "'…'") in warned and "'火星区' ×1" in warned
     rows = dict((k, (u, d, s, v, sat)) for k, u, d, s, v, sat in query(
         store, "SELECT request_id, unit_id, dept_id, status, visited, satisfaction FROM requests"))
     assert rows["H1"] == ("D0S0C0", "DEPT0", "closed", True, "satisfied")
@@ -83,7 +83,7 @@ def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, enco
     assert rows["H4"][0] == "D0S1" and rows["H4"][3:] == (True, "unsatisfied")
     assert query(store, "SELECT received_at FROM requests WHERE request_id = 'H4'")[0][0].isoformat() == "2026-11-02T12:00:00"
     reasons = dict(query(store, "SELECT row_number, reasons FROM rejects"))
-    for n, (_, field) in enumerate(BAD, start=len(GOOD) + 2):   # header is row 1
+    for n, (_, field) in enumerate(BAD, start=len(kept) + 2):   # header is row 1
         assert field in reasons[n], (n, reasons[n])
     with open(r.rejects_csv, encoding="utf-8-sig") as f:
         out = list(csv.DictReader(f))
@@ -216,11 +216,12 @@ def test_nyc311_csv_and_gcj02(store: Path, tmp_path: Path) -> None:
              "In Progress", "ONLINE", ""]]
     path = write_csv(tmp_path / "nyc.csv", header, rows)
     [r] = import_files(store, [path], ImportOptions(crs="gcj02"))
-    assert r.mapping == "nyc311" and reconciles(r) and (r.inserted, r.rejected) == (1, 1)
-    [(unit, lat, lon, received)] = query(store, "SELECT unit_id, lat, lon, strftime(received_at, '%Y-%m-%d %H:%M') FROM requests")
+    assert r.mapping == "nyc311" and reconciles(r) and (r.inserted, r.rejected) == (2, 0)
+    [(unit, lat, lon, received), unplaced] = query(
+        store, "SELECT unit_id, lat, lon, strftime(received_at, '%Y-%m-%d %H:%M') FROM requests ORDER BY request_id")
     assert unit == "D0S0C0G0" and abs(lat - 39.825) < 1e-4 and abs(lon - 116.325) < 1e-4
     assert received == "2026-11-02 13:05"
-    assert "no usable coordinates" in query(store, "SELECT reasons FROM rejects")[0][0]
+    assert unplaced[:3] == ("C", None, None), "no place, no coordinates: kept on the city"
 
 
 def test_cli_prints_counts_and_exit_codes(store: Path, tmp_path: Path) -> None:

@@ -43,6 +43,11 @@ TEXT = {
     "summary": ("读取 {read:,} · 新增 {inserted:,} · 更新 {updated:,} · 未变 {unchanged:,} · 拒收 {rejected:,} · 警告 {warnings:,} · {rate:,.0f} 行/秒",
                 "read {read:,} · inserted {inserted:,} · updated {updated:,} · unchanged {unchanged:,} · "
                 "rejected {rejected:,} · warnings {warnings:,} · {rate:,.0f} rows/s"),
+    "placed": ("定位方式：{placed}（point 边界内坐标；named 名称；unplaced 无位置，计入全市）",
+               "Placed: {placed} (point: inside a boundary; named: from names; unplaced: on the city)"),
+    "created": ("按文件中的名称新建：{created}", "Created from the file's names: {created}"),
+    "placeholder": ("默认坐标 ({lat}, {lon})：{n:,} 行，未用于定位，不在地图上显示",
+                    "Placeholder point ({lat}, {lon}): {n:,} rows, not used to place them, not drawn"),
     "reasons": ("拒收原因", "Why rows were rejected"),
     "warnings": ("警告", "Warnings"),
     "download": ("下载拒收行（CSV）", "Download rejected rows (CSV)"),
@@ -120,6 +125,12 @@ if upload is not None:
                          unchanged=result.unchanged, rejected=result.rejected, warnings=result.warnings,
                          rate=result.rows_per_second)
             (st.success if result.inserted + result.updated + result.unchanged else st.warning)(message)
+            if result.placed:
+                st.caption(tx("placed", placed=", ".join(f"{k} {n:,}" for k, n in result.placed.items())))
+            if result.created:
+                st.caption(tx("created", created=", ".join(f"{k} {n:,}" for k, n in result.created.items())))
+            for p in result.placeholders:
+                st.caption(tx("placeholder", lat=p.lat, lon=p.lon, n=p.rows))
             for key, kinds in (("reasons", result.reject_kinds), ("warnings", result.warning_kinds)):
                 if kinds:
                     st.markdown(f"**{tx(key)}**")

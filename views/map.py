@@ -89,6 +89,9 @@ deck = pdk.Deck(
     map_provider="carto", map_style=basemap,
     tooltip={"text": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px", "whiteSpace": "pre-line"}},
 )
+not_drawn = fetch("off_map", me, view.period, view.filters) if picked_layer != "units" else 0
+if not_drawn:
+    left.caption(tr("map.off_map", n=fmt_count(not_drawn, language)))
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
                             key=f"map-{view.level}-{view.filters.unit_id}-{picked_layer}")

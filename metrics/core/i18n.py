@@ -37,6 +37,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.vs_prev": ("较上月", "vs previous month"),
     "store.error": ("数据库无法使用", "The data store cannot be used"),
     "store.empty": ("数据库中还没有工单数据。", "The store holds no requests yet."),
+    "welcome.title": ("欢迎使用 GridScore", "Welcome to GridScore"),
+    "welcome.body": (
+        "{city}的数据库还没有工单数据。请到 [数据管理](/data) 上传工单导出文件；"
+        "也可以在命令行导入单位、边界和工单（见 README「用自己城市的数据」）。",
+        "The store of {city} holds no requests yet. Upload a request export on the [Data](/data) page, "
+        "or load units, boundaries and requests from the command line (README: \"your own city in five commands\")."),
+    "welcome.no_store": ("还没有数据库：{path}。可运行 `python -m metrics init --db {path} --city 城市名` 新建空库，"
+                         "或 `python -m metrics demo --db {path}` 生成演示城市。",
+                         "No store yet at {path}. Start an empty one with `python -m metrics init --db {path} --city NAME`, "
+                         "or build the demo city with `python -m metrics demo --db {path}`."),
+    "map.off_map": ("{n} 件诉求不在地图上（没有坐标或为默认坐标）。",
+                    "{n} requests are not on the map (no coordinates, or a placeholder point)."),
     "filters": ("筛选", "Filters"),
     "period.month": ("月度", "Month"),
     "period.quarter": ("季度", "Quarter"),

@@ -19,7 +19,7 @@ from metrics.ingest.writer import write_rejects_csv
 from metrics.store.snapshots import create_schema, open_read
 
 PREVIEW_COLUMNS = ["_row", "request_id", "received_at", "category", "channel", "unit_id", "dept_id", "status",
-                   "closed_at", "contacted", "resolved", "satisfaction", "lat", "lon", "reasons", "warnings"]
+                   "closed_at", "contacted", "resolved", "satisfaction", "lat", "lon", "location_status", "reasons", "warnings"]
 
 
 def _scratch_with_units(db: Path | None) -> duckdb.DuckDBPyConnection:
@@ -54,8 +54,8 @@ def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, f
         zone = tz or chosen.timezone or DEFAULT_TZ
         parse(con, plan, zone)
         locator = GridLocator.from_store(con)
-        checks.place(con, crs, locator)
-        checks.check(con, plan, zone, has_grids=len(locator) > 0)
+        checks.place(con, crs, locator, "address" in plan.source)
+        checks.check(con, plan, zone, has_bounds=len(locator) > 0)
         frame = con.execute(
             f"SELECT {', '.join(PREVIEW_COLUMNS[:-2])}, array_to_string(reasons, '; ') AS reasons, "
             "array_to_string(warnings, '; ') AS warnings FROM _checked ORDER BY _row").fetchdf()

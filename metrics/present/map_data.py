@@ -29,15 +29,24 @@ ORDER BY b.unit_id
 _ROUNDED_SQL = """
 SELECT round(r.lat, 4) AS lat, round(r.lon, 4) AS lon, count(*) AS n
 FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND r.lat IS NOT NULL AND r.lon IS NOT NULL
+WHERE r.received_at >= $start AND r.received_at < $end AND {on_map}
   AND {scope} AND {filters}
 GROUP BY 1, 2
+"""
+
+# A request is drawn only where it has a real point: coordinates that are not a placeholder.
+ON_MAP = "r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_status IS DISTINCT FROM 'placeholder'"
+
+_OFF_MAP_SQL = """
+SELECT count(*) FROM requests r
+WHERE r.received_at >= $start AND r.received_at < $end AND NOT ({on_map})
+  AND {scope} AND {filters}
 """
 
 _POINTS_SQL = """
 SELECT r.lat, r.lon, r.category, r.status, strftime(r.received_at, '%Y-%m-%d %H:%M') AS received
 FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND r.lat IS NOT NULL AND r.lon IS NOT NULL
+WHERE r.received_at >= $start AND r.received_at < $end AND {on_map}
   AND {scope} AND {filters}
 ORDER BY r.received_at DESC
 LIMIT $limit
@@ -63,7 +72,7 @@ def hexagons(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, resolution: int,
 ) -> pd.DataFrame:
     """Request counts per H3 cell (hex, n) at ``resolution``."""
-    sql = _ROUNDED_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = _ROUNDED_SQL.format(on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     return geo.hex_density(con.execute(sql, _params(viewer, period, filters)).df(), resolution)
 
 
@@ -71,8 +80,14 @@ def points(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, limit: int = POINT_LIMIT,
 ) -> pd.DataFrame:
     """The most recent requests with coordinates (lat, lon, category, status, received), at most ``limit``."""
-    sql = _POINTS_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = _POINTS_SQL.format(on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     return con.execute(sql, {**_params(viewer, period, filters), "limit": limit}).df()
+
+
+def off_map(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters) -> int:
+    """How many requests of the selection have no real point (none, or a placeholder) and are not drawn."""
+    sql = _OFF_MAP_SQL.format(on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    return int(con.execute(sql, _params(viewer, period, filters)).fetchone()[0])
 
 
 def _label(metric_id: str, lang: str) -> str:
@@ -126,5 +141,5 @@ def point_layer(
                            for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
 
 
-FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points,
+FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points, "off_map": off_map,
              "unit_layer": unit_layer, "hex_layer": hex_layer, "point_layer": point_layer}

@@ -25,7 +25,7 @@ import duckdb
 from metrics.core.sqlfiles import read_sql
 from metrics.store.rollup import refresh_rollups
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: requests.location_status, import_fields
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "gridscore.duckdb"
 HISTORY_KEEP = 5
 
