@@ -135,25 +135,32 @@ BY_ID = [   # the gridscore preset: units by id
 
 def test_gridscore_preset_matches_unit_and_dept_ids(store: Path, tmp_path: Path) -> None:
     """Regression: the gridscore preset failed on any unit_id / dept_id column (an unterminated quote
-    in the unknown-id reason). Unknown ids are named in quotes, apostrophes in values survive."""
+    in the unknown-id reason). Unknown ids are named in quotes, apostrophes in values survive, and a
+    request with an unknown unit id is kept on the city (no request is dropped for lack of a place)."""
     path = write_csv(tmp_path / "ids.csv", GRIDSCORE, BY_ID)
     [r] = import_files(store, [path], ImportOptions(mapping="gridscore"))
     assert r.error is None and r.mapping == "gridscore"
-    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (5, 3, 0, 0, 2) and reconciles(r)
-    assert query(store, "SELECT request_id, unit_id, dept_id, description, address FROM requests ORDER BY 1") == [
-        ("P1", "D0S0C0G0", "DEPT0", "O'Brien 反映路灯不亮", "O'Connell 路 1 号"),
-        ("P4", "D1S1C1", None, None, None),
-        ("P5", "D0S1", None, None, None),
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (5, 5, 0, 0, 0) and reconciles(r)
+    assert r.placed == {"named": 3, "unplaced": 2}
+    [(city,)] = query(store, "SELECT unit_id FROM units WHERE level = 'city'")
+    assert query(store, "SELECT request_id, unit_id, dept_id, location_status, description, address "
+                        "FROM requests ORDER BY 1") == [
+        ("P1", "D0S0C0G0", "DEPT0", "named", "O'Brien 反映路灯不亮", "O'Connell 路 1 号"),
+        ("P2", city, "DEPT1", "unplaced", None, None),
+        ("P3", city, None, "unplaced", None, None),
+        ("P4", "D1S1C1", None, "named", None, None),
+        ("P5", "D0S1", None, "named", None, None),
     ]
-    reasons = dict(query(store, "SELECT row_number, reasons FROM rejects"))
-    assert set(reasons) == {3, 4}                                  # P2, P3 (the header is row 1)
-    assert "unit_id: unknown unit id 'NOPE'" in reasons[3]
-    assert "unit_id: unknown unit id 'X'1'" in reasons[4]
+    kinds = dict(r.warning_kinds)
+    assert kinds["unit_id: unknown unit id '…': 'NOPE' ×1, 'X'1' ×1"] == 2
+    assert kinds["dept_id: unknown department id '…': 'DEPT9' ×1"] == 1
     _, shown = preview(path, store, "gridscore")
     warnings = dict(zip(shown["request_id"], shown["warnings"]))
+    assert warnings["P2"] == "unit_id: unknown unit id 'NOPE'"
     assert "dept_id: unknown department id 'DEPT9'" in warnings["P4"]
+    assert warnings["P1"] == warnings["P5"] == ""
     [again] = import_files(store, [path], ImportOptions(mapping="gridscore"))
-    assert (again.read, again.inserted, again.updated, again.unchanged, again.rejected) == (5, 0, 0, 3, 2)
+    assert (again.read, again.inserted, again.updated, again.unchanged, again.rejected) == (5, 0, 0, 5, 0)
     assert reconciles(again)
 
 

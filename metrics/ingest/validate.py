@@ -105,9 +105,6 @@ def _vocab_rows(mapping: Mapping, targets: list[str]) -> list[tuple[str, str, st
     return rows
 
 
-QUOTE = "''''"  # a SQL literal holding one single quote, to close a quoted value in a reason
-
-
 def _unit_joins(match, columns: list[str | None], prefix: str, dept: bool) -> tuple[list[str], list[str]]:
     """LEFT JOINs matching names (or ids) level by level; returns (joins, select expressions).
 
