@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.core.access import DEMO_VIEWER
-from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
+from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme, out_dir_problem
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
@@ -38,6 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if problem := out_dir_problem(args.out):
+        return fail(problem, 2)
     opened = open_for_scheme(args)
     if isinstance(opened, int):
         return opened
