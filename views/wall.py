@@ -63,7 +63,7 @@ def _version_or_none() -> object:
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=32, ttl=REFRESH_S)
+@st.cache_data(show_spinner=False, max_entries=4, ttl=REFRESH_S)
 def _assemble(_con, version: object, who, language: str, month: str | None, map_metric: str, level: str):
     return wall.assemble(_con, who, language, month, map_metric, level)
 
