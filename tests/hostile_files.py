@@ -5,6 +5,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from metrics.ingest.sheet_readers import column_letter
+
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
@@ -23,14 +25,6 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 </Relationships>"""
-
-
-def column_letter(n: int) -> str:
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def write_xlsx(path: Path, rows: list[list[tuple[int, str]]] | None = None, blank_rows: int = 0,

@@ -2,14 +2,15 @@
 shows a small notice and the default instead of a traceback or a silent change."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import test_pages
+
+app = test_pages.app   # the fixture: the app at a page with the given query parameters
+
 FILTERS = ("period", "level", "unit", "cat", "ch", "src", "urg", "lang")
 PARAMS = {   # every page and the query parameters it reads
     "overview": FILTERS, "response": FILTERS, "resolution": FILTERS, "satisfaction": FILTERS,
@@ -23,21 +24,6 @@ HOSTILE = ("0001-01", "9999-12", "W0001-01", "W9999-12", "2000-01-01..2000-01-31
            "2026-02-30..2026-03-01", "99999999999999999999", "-1", "0", "1e309", "nan", " ", "%00", "\x00",
            "<script>alert(1)</script>", "'; DROP TABLE requests; --", "[x](javascript:alert(1))", "**bold**",
            "\u202e\ufeff", "中文", "a" * 3000, "a,b,,c", ",,,")
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("GRIDSCORE_DB", str(demo_store))
-
-    def make(page: str, params: dict[str, str]) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.run()
-        if page != "overview":
-            at.switch_page(f"views/{page}.py")
-        for key, value in params.items():
-            at.query_params[key] = value
-        return at.run()
-    return make
 
 
 def clean(at: AppTest, what: object) -> None:

@@ -20,7 +20,8 @@ from metrics.ingest.batches import (BATCH_ROWS, Bad, Batch, Progress, ReadError,
 from metrics.ingest.limits import LIMITS, Limits, over
 
 
-def _column_letter(n: int) -> str:
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD."""
     letters = ""
     while n:
         n, rem = divmod(n - 1, 26)
@@ -29,7 +30,7 @@ def _column_letter(n: int) -> str:
 
 
 def _too_wide(path: Path, row: int | str, width: int, limits: Limits) -> ReadError:
-    return over(path, row, f"columns (cells up to column {_column_letter(width)})", width, limits.columns)
+    return over(path, row, f"columns (cells up to column {column_letter(width)})", width, limits.columns)
 
 
 _WIDE_CELL = re.compile(rb'<c r="([A-Z]{3})(\d+)"')   # columns AAA.. (703 and up)
