@@ -63,6 +63,29 @@ def hidden_char_reason(column: str, text: str) -> str | None:
     return f"{column}: {_HIDDEN_NAMES[found.group()]} at character '{found.start() + 1}'"
 
 
+def _hidden_bytes(col: pa.ChunkedArray) -> bool:
+    """Whether any cell of col may hold NUL or U+FEFF (a byte search over the column's data, no per-cell work)."""
+    for chunk in col.chunks:
+        buffers = chunk.buffers()
+        data = buffers[2] if len(buffers) > 2 else None
+        if data is not None:
+            raw = data.to_pybytes()
+            if raw.find(b"\x00") >= 0 or raw.find(b"\xef\xbb\xbf") >= 0:
+                return True
+    return False
+
+
+def _flags(col: pa.ChunkedArray, limits: Limits) -> pa.ChunkedArray | None:
+    """True for the cells of col over the cell limit or holding NUL / BOM; None if there are none."""
+    hit = None
+    if (pc.max(pc.binary_length(col)).as_py() or 0) > limits.cell_chars:   # bytes >= characters: a cheap pre-check
+        hit = pc.greater(pc.utf8_length(col), limits.cell_chars)
+    if _hidden_bytes(col):
+        hidden = pc.match_substring_regex(col, "[\\x00\\x{feff}]")
+        hit = hidden if hit is None else pc.or_kleene(hit, hidden)
+    return None if hit is None else pc.fill_null(hit, False)
+
+
 def screen(batch: Batch, limits: Limits = LIMITS) -> Batch:
     """Move rows with a cell over ``limits.cell_chars`` or a NUL / BOM character into batch.bad."""
     table = batch.table
@@ -73,10 +96,9 @@ def screen(batch: Batch, limits: Limits = LIMITS) -> Batch:
         col = table.column(name)
         if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             continue
-        hit = pc.or_kleene(pc.greater(pc.utf8_length(col), limits.cell_chars),
-                           pc.match_substring_regex(col, "[\\x00\\x{feff}]"))
-        hit = pc.fill_null(hit, False)
-        flagged = hit if flagged is None else pc.or_(flagged, hit)
+        hit = _flags(col, limits)
+        if hit is not None:
+            flagged = hit if flagged is None else pc.or_(flagged, hit)
     if flagged is None or not pc.any(flagged).as_py():
         return batch
     bad = list(batch.bad)
