@@ -24,7 +24,7 @@ import duckdb
 
 from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
-from metrics.ingest.mapping import Mapping, available, load_mapping
+from metrics.ingest.mapping import Mapping, MappingError, available, load_mapping
 from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
 from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
@@ -129,7 +129,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     try:
         return _import_one(con, path, options, progress, writing)
     except UNREADABLE as exc:
-        if writing:
+        if writing or isinstance(exc, MappingError):   # a bad --mapping is the import's error, not the file's
             raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise readers.ReadError(f"{path}: {first}") from exc
