@@ -155,3 +155,10 @@ def test_a_preview_reads_a_bounded_number_of_rows(store: Path, tmp_path: Path) -
     write_hotline_csv(path, 1_000, "utf-8")
     _, frame = preview(path, store, rows=10_000)
     assert len(frame) == LIMITS.preview_rows
+
+
+def test_utf16_without_a_bom_is_told_by_its_nul_bytes(store: Path, tmp_path: Path) -> None:
+    path = tmp_path / "utf16le.csv"
+    write_hotline_csv(path, 100, "utf-16-le")
+    [r] = import_files(store, [path])
+    assert r.encoding == "utf-16-le" and (r.read, r.inserted) == (100, 100)
