@@ -64,6 +64,9 @@ def leave_what_a_kill_leaves(path: Path) -> None:
     tmp = path.parent / f".{path.name}.tmp-import-dead{len(files.stale_temps(path))}"
     tmp.write_bytes(path.read_bytes())
     Path(f"{tmp}.wal").write_bytes(b"w" * 4096)
+    spill = path.parent / f".{path.name}.spill-dead{len(files.stale_temps(path))}"
+    spill.mkdir()
+    (spill / "duckdb_temp_block-1.block").write_bytes(b"s" * 8192)
 
 
 def disk_inodes(folder: Path) -> dict[int, int]:

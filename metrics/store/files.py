@@ -4,7 +4,8 @@ Beside ``PATH`` live only: ``PATH.lock`` (the writers' lock, empty), ``PATH.hist
 snapshots, hard links, at most ``HISTORY_KEEP``; ``redo/`` inside holds snapshots a rollback
 took back), ``PATH.readers/`` (one hard link per snapshot opened, named by its inode, so
 DuckDB's per-path instance cache never serves an old snapshot), a writer's ``.PATH.tmp-*``
-while it runs, and ``.PATH.interrupted`` (a few bytes) after a writer was killed.
+and an import's ``.PATH.spill-*`` folder while it runs, and ``.PATH.interrupted`` (a few bytes)
+after a writer was killed.
 
 Disk use therefore stays at the current snapshot plus the archived ones: reader links are
 hard links (no copy) and links to snapshots that are no longer current are dropped on every
@@ -41,7 +42,8 @@ def interrupted_marker(path: Path) -> Path:
 
 
 def stale_temps(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f".{path.name}.tmp-*"))
+    """A writer's files: its snapshot copy and WAL (.tmp-*), an import's spill folder (.spill-*)."""
+    return sorted([*path.parent.glob(f".{path.name}.tmp-*"), *path.parent.glob(f".{path.name}.spill-*")])
 
 
 def snapshots_in(directory: Path) -> list[Path]:
