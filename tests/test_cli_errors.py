@@ -74,3 +74,12 @@ def test_rollback_and_redo_without_anything_to_do(tmp_path: Path) -> None:
     one_line_error(run_cli("rollback", "--redo", "--db", str(db)), "Nothing to redo")
     one_line_error(run_cli("rollback", "--db", "/dev/null"), "No GridScore store")
     assert not Path("/dev/null.readers").exists() and not Path("/dev/null.lock").exists()
+
+
+def test_missing_columns_name_the_encoding_the_file_was_read_as(tmp_path: Path) -> None:
+    from metrics.cli.imports import summary
+    from metrics.ingest.importer import ImportResult
+
+    r = ImportResult("imp-1", tmp_path / "a.csv", fmt="csv", encoding="gb18030", read=5, rejected=5,
+                     missing_columns=["received_at"])
+    assert "columns not in the file: received_at (the file was read as gb18030)" in summary(r)
