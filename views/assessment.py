@@ -9,7 +9,7 @@ from metrics.assess.schemes import LEVELS
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
-from views.state import lang
+from views.state import lang, url_param
 
 language = lang()
 st.title(tx("page.title", language))
@@ -20,14 +20,15 @@ if not month_options:
     st.stop()
 
 schemes = data.scheme_options(language)
-params = st.query_params
 c1, c2, c3 = st.columns([2, 1, 1])
+wanted_scheme = url_param("scheme", allowed=list(schemes), default=list(schemes)[0])
 scheme_key = c1.selectbox(
     tx("scheme", language), list(schemes), format_func=schemes.get,
-    index=list(schemes).index(params["scheme"]) if params.get("scheme") in schemes else 0, key="as_scheme",
+    index=list(schemes).index(wanted_scheme), key="as_scheme",
 )
 base = data.scheme(scheme_key)
-wanted = params.get("period")
+wanted = url_param("period", check=data.is_month, default=default)
+wanted_level = url_param("level", allowed=LEVELS, default=base.level)
 if wanted and wanted not in month_options and data.is_month(wanted):
     month_options = [wanted, *month_options]      # a linked month outside the data: shown as empty
 month = c2.selectbox(
@@ -37,7 +38,7 @@ month = c2.selectbox(
 )
 level = c3.selectbox(
     tx("level", language), LEVELS, format_func=lambda v: level_label(v, language),
-    index=LEVELS.index(params["level"]) if params.get("level") in LEVELS else LEVELS.index(base.level),
+    index=LEVELS.index(wanted_level),
     key=f"as_level_{base.name}",
 )
 st.query_params.update({"scheme": scheme_key, "period": month, "level": level})

@@ -15,6 +15,7 @@ from metrics.present.scorecard_frames import (card_bars, card_frame, card_trend,
                                       funnel_frames, insufficient_frame, is_rate, list_frame,
                                       ranking_frame, stability_frame)
 from views import assessment_data as data
+from views.state import url_param
 from views.ui import FONT
 
 
@@ -75,7 +76,7 @@ def lists(book: ScorecardBook, language: str) -> None:
 
 def scorecard(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
     cards = {c.unit_id: c for c in book.ranking}
-    wanted = st.query_params.get("unit")
+    wanted = url_param("unit", allowed=list(cards), default=next(iter(cards), None))
     unit_id = st.selectbox(tx("unit", language), list(cards), key=f"as_card_unit_{level}",
                            index=list(cards).index(wanted) if wanted in cards else 0,
                            format_func=lambda u: f"{cards[u].rank or '—'}. {cards[u].display_name(language)}")

@@ -98,8 +98,8 @@ if upload is not None:
         used, frame = preview(path, db if db.exists() else None, mapping or None, sheet=sheet, crs=crs)
         st.subheader(f"{tx('preview')} · {used}")
         st.dataframe(frame, hide_index=True, width="stretch")
-    except (ReadError, StoreError, ValueError) as exc:
-        st.error(f"{tx('preview_fail')}: {exc}")
+    except (ReadError, StoreError, ValueError) as exc:   # named by the upload, not the temporary copy
+        st.error(f"{tx('preview_fail')}: {str(exc).replace(str(path), upload.name)}")
         st.stop()
 
     if st.button(tx("import"), type="primary"):
@@ -119,7 +119,7 @@ if upload is not None:
             st.stop()
         bar.progress(1.0, text=tx("done"))
         if result.error:
-            st.error(f"{tx('failed')}: {result.error}")
+            st.error(f"{tx('failed')}: {result.error.replace(str(path), upload.name)}")
         else:
             message = tx("summary", read=result.read, inserted=result.inserted, updated=result.updated,
                          unchanged=result.unchanged, rejected=result.rejected, warnings=result.warnings,

@@ -22,7 +22,7 @@ from metrics.present.common import (
 from metrics.core.periods import Period, custom, parse_period
 from metrics.store.snapshots import DataVersion
 from views import ui
-from views.state import cursor, lang, store_version, tr, translator, viewer
+from views.state import cursor, lang, store_version, tr, translator, url_notice, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
 ALL = "__all__"
@@ -111,10 +111,13 @@ def _synced(key: str, url_value: object) -> str:
 
 
 def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Period:
-    try:
-        current = parse_period(state["period"]) if "period" in state else default_period(first, last)
-    except ValueError:
-        current = default_period(first, last)
+    current = default_period(first, last)
+    if "period" in state:
+        try:
+            current = parse_period(state["period"])
+        except ValueError as exc:   # not a period, or a year no data can have (0001-01, W9999-12)
+            url_notice("period", state["period"], fmt_period(current, lang()),
+                       "url.outside" if "outside the years" in str(exc) else "url.bad")
     kind = current.kind if current.kind in PERIOD_KINDS else "custom"
     kinds = list(PERIOD_KINDS)
     chosen_kind = st.sidebar.segmented_control(
@@ -124,8 +127,8 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
     if chosen_kind == "custom":
         default = (current.start, current.last_day)
         picked = st.sidebar.date_input(
-            tr("period.range"), key=_synced("period_range", default), min_value=first.date(),
-            max_value=last.date() + dt.timedelta(days=366),
+            tr("period.range"), key=_synced("period_range", default), min_value=min(first.date(), current.start),
+            max_value=max(last.date() + dt.timedelta(days=366), current.last_day),
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             period = custom(picked[0], picked[1])
@@ -153,6 +156,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     """Cascading selectboxes district → street → community → grid, then a department box."""
     unit_id = state.get("unit")
     if unit_id is not None and unit_id not in set(cat["unit_id"]):
+        url_notice("unit", unit_id, tr("unit.all"))
         unit_id = None
     is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
@@ -196,7 +200,10 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:
+        wanted = current
         current = default if default in present else (present[0] if present else "street")
+        if wanted == state.get("level"):
+            url_notice("level", wanted, tr(f"level.{current}"))
     level = st.sidebar.selectbox(
         tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv, t_=translator(): t_(f"level.{lv}"),
     ) or current
@@ -205,8 +212,17 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
     return level
 
 
+def _known(state: dict[str, str], key: str, options: list[str] | tuple[str, ...]) -> list[str]:
+    """The comma-separated URL values of key that are options; a notice names the others."""
+    values = [v for v in (state.get(key) or "").split(",") if v]
+    unknown = [v for v in values if v not in options]
+    if unknown:
+        url_notice(key, ",".join(unknown), ",".join(v for v in values if v in options) or tr("unit.any"))
+    return [v for v in values if v in options]
+
+
 def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=None) -> tuple[str, ...]:
-    current = [v for v in (state.get(key) or "").split(",") if v in options]
+    current = _known(state, key, options)
     picked = st.sidebar.multiselect(
         label, options, key=_synced(key, current), format_func=fmt or (lambda v: v),
         placeholder=tr("unit.any"),
@@ -253,7 +269,7 @@ def render() -> tuple[object, View]:
     categories = _multi(state, "cat", tr("category"), options["categories"])
     channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=ui.code("channel"))
     sources = _multi(state, "src", tr("source"), options["sources"], fmt=ui.code("source"))
-    urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
+    urgencies = tuple(_known(state, "urg", ("urgent", "normal")))
     filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,
                       unit_id=unit_id)
     view = View(period, level, filters, last, first)

@@ -17,7 +17,7 @@ from metrics.present.common import child_level
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
-from views.state import lang, tr, translator, viewer
+from views.state import lang, tr, translator, url_param, viewer
 
 LAYERS = ("units", "hex", "points")
 MAP_HEIGHT = 560
@@ -27,20 +27,19 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS]
-metric = st.query_params.get("metric") if st.query_params.get("metric") in metric_ids else "satisfaction_rate"
+metric = url_param("metric", allowed=metric_ids, default="satisfaction_rate")
 unit_level = None
 if view.filters.unit_id:
     unit_level = fetch("unit_level", view.filters.unit_id)
 layer_options = list(LAYERS) if unit_level in ("community", "grid") else list(LAYERS[:2])
-layer = st.query_params.get("layer") if st.query_params.get("layer") in layer_options else "units"
+layer = url_param("layer", allowed=layer_options, default="units")
 
 controls = st.columns([2, 2, 1, 2])
 picked_layer = controls[1].segmented_control(tr("map.layer"), layer_options, default=layer,
                                              format_func=lambda k, t_=translator(): t_(f"map.layer.{k}"), required=True) or layer
 picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
                                       format_func=ui.metric_labeler(), disabled=picked_layer != "units")
-resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res", "8")).isdigit() else 8
-resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
+resolution = int(url_param("res", allowed=[str(r) for r in geo.H3_RESOLUTIONS], default="8"))
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
                                    disabled=picked_layer != "hex")
 for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("layer", picked_layer, "units"),

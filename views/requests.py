@@ -14,9 +14,10 @@ from metrics.query.detail import DRILL_ORDER
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch
-from views.state import connection, lang, tr, translator, viewer
+from views.state import connection, int_check, lang, tr, translator, url_param, viewer
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 COLUMNS = ("request_id", "received_at", "category", "channel", "source", "unit_name", "dept_name", "urgency",
            "status", "first_contact_at", "closed_at", "resolve_by", "visited", "contacted", "resolved",
            "satisfaction", "is_repeat", "returned_count", "credit", "hours", "citizen_name", "citizen_phone",
@@ -27,10 +28,9 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS if m.id != "staff_per_10k"]
-metric = st.query_params.get("metric")
-metric = metric if metric in metric_ids else None
-order = st.query_params.get("sort") if st.query_params.get("sort") in DRILL_ORDER else "received_at"
-descending = st.query_params.get("desc", "1") != "0"
+metric = url_param("metric", allowed=metric_ids)
+order = url_param("sort", allowed=DRILL_ORDER, default="received_at")
+descending = url_param("desc", allowed=("0", "1"), default="1") != "0"
 
 controls = st.columns([3, 2, 1, 1])
 options = [None, *metric_ids]
@@ -46,8 +46,7 @@ for key, value, default in (("metric", picked, None), ("sort", order, "received_
     elif key in st.query_params:
         del st.query_params[key]
 
-wanted = st.query_params.get("page", "1")
-wanted = max(1, int(wanted)) if str(wanted).isdigit() else 1
+wanted = int(url_param("page", check=int_check(1, MAX_PAGE), default="1"))
 rows, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages,

@@ -6,6 +6,9 @@ When an import publishes a new snapshot, the key changes and pages see the new d
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Collection
+
 import duckdb
 import streamlit as st
 
@@ -19,6 +22,11 @@ def lang() -> str:
     from_url = st.query_params.get("lang")
     if from_url in LANGS:
         st.session_state["lang"] = from_url
+    elif from_url and st.session_state.get("_lang_bad") != from_url:
+        st.session_state["_lang_bad"] = from_url   # said once; the language switch then rewrites the URL
+        language = st.session_state.get("lang", DEFAULT_LANG)
+        text = t("url.bad", language, name="lang", value=str(from_url)[:60], shown=language)
+        st.caption(":material/info: " + _MARKDOWN.sub(r"\\\1", text))
     return st.session_state.get("lang", DEFAULT_LANG)
 
 
@@ -60,14 +68,56 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _current()[0]
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
+def session_cursor() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the current snapshot; raises StoreError if the store is unusable."""
     try:
         con, version = _current()
-    except StoreError as exc:
-        st.error(f"{tr('store.error')}: {exc}")
-        st.stop()
+    except OSError as exc:   # the file went away between the check and the open
+        raise StoreError(f"{default_path()}: {exc}") from exc
     if st.session_state.get("_cursor_version") != version:
         st.session_state["_cursor"] = con.cursor()
         st.session_state["_cursor_version"] = version
     return st.session_state["_cursor"]
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
+    try:
+        return session_cursor()
+    except StoreError as exc:
+        st.error(f"{tr('store.error')}: {exc}")
+        st.stop()
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def url_notice(key: str, value: str, shown: str | None, label: str = "url.bad") -> None:
+    """A small notice that the URL's value was not used, and what is shown instead (text, never Markdown)."""
+    text = tr(label, name=key, value=str(value)[:60], shown=shown if shown not in (None, "") else tr("url.default"))
+    st.caption(":material/info: " + _MARKDOWN.sub(r"\\\1", text))
+
+
+def url_param(key: str, *, allowed: Collection[str] | None = None, check: Callable[[str], bool] | None = None,
+              default: str | None = None, shown: str | None = None) -> str | None:
+    """The URL's value of key if it is one of allowed and passes check; else default, with a notice.
+
+    Every page reads its query parameters through this (or the filter bar), once per run, so a bad
+    value never reaches the metrics layer and never changes the view silently.
+    """
+    raw = st.query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        ok = (allowed is None or raw in allowed) and (check is None or bool(check(raw)))
+    except (ValueError, OverflowError):
+        ok = False
+    if ok:
+        return raw
+    url_notice(key, raw, shown if shown is not None else default)
+    return default
+
+
+def int_check(low: int, high: int) -> Callable[[str], bool]:
+    """A check for url_param: a whole number within [low, high] (no sign, no huge numbers)."""
+    return lambda text: text.isdigit() and len(text) <= len(str(high)) and low <= int(text) <= high

@@ -297,3 +297,4 @@ def categories_figure(hot: pd.DataFrame, lang: str, scale: float = 1.0) -> go.Fi
     fig.update_layout(yaxis={"autorange": "reversed", "tickfont": {"size": 17 * scale}, "automargin": True},
                       xaxis={"visible": False}, bargap=0.3)
     return dark(fig, legend=False, scale=scale)
+

@@ -54,7 +54,7 @@ class ProgressLine:
 
 def summary(r: ImportResult, timings: bool = False) -> str:
     if r.error:
-        return f"{r.file}: cannot be read: {r.error}"
+        return f"{r.file}: cannot be read: {r.error.removeprefix(f'{r.file}: ')}"
     lines = [
         f"{r.file}  [{r.fmt}{', ' + r.encoding if r.encoding else ''}; mapping {r.mapping}; import {r.import_id}]",
         f"  read {r.read:,}  inserted {r.inserted:,}  updated {r.updated:,}  unchanged {r.unchanged:,}  "
@@ -65,7 +65,8 @@ def summary(r: ImportResult, timings: bool = False) -> str:
     if timings and r.timings:
         lines.append("  stages: " + ", ".join(f"{stage} {sec:.2f} s" for stage, sec in r.timings.items()))
     if r.missing_columns:
-        lines.append(f"  columns not in the file: {', '.join(r.missing_columns)}")
+        lines.append(f"  columns not in the file: {', '.join(r.missing_columns)}"
+                     + (f" (the file was read as {r.encoding})" if r.encoding else ""))
     if r.created:
         lines.append("  created from the file's names: " + ", ".join(f"{n:,} {level}" for level, n in r.created.items()))
     if r.placed:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.core.access import DEMO_VIEWER
-from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
+from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme, out_dir_problem
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
     """(exit code, files written, units printed)."""
+    if problem := out_dir_problem(args.out):
+        return fail(problem, 2), [], 0
     opened = open_for_scheme(args)
     if isinstance(opened, int):
         return opened, [], 0

@@ -25,17 +25,18 @@ import duckdb
 from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
 from metrics.ingest.create import create_units
-from metrics.ingest.mapping import Mapping, available, load_mapping
+from metrics.ingest.mapping import Mapping, MappingError, available, load_mapping
 from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
 from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, null_macro, parse
-from metrics.store.snapshots import after_write, default_path, write_snapshot
+from metrics.store.snapshots import StoreError, after_write, default_path, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
 # any size peaks near 0.8 GB (bench/bench_import.py).
 MEMORY_LIMIT = "512MB"
+WORK_TABLES = ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action")
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,30 @@ def _resolve_mapping(spec: str | Path | Mapping | None, header: list[str], fmt: 
     return load_mapping(spec) if spec else guess_mapping(header, fmt)
 
 
+# Failures before the first write to the store's tables: the file is reported, the import goes on.
+UNREADABLE = (duckdb.Error, MemoryError, OSError, UnicodeError, ValueError, RecursionError)
+
+
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
                progress: Progress | None = None) -> ImportResult:
-    """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable."""
+    """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable.
+
+    Any failure before the first write to the store (reading, staging, mapping, checks: a
+    corrupt file, a file over a limit, DuckDB out of memory) is a ReadError naming the file, so
+    the other files of the import still go in; a failure after it fails the whole import.
+    """
+    writing: list[bool] = []
+    try:
+        return _import_one(con, path, options, progress, writing)
+    except UNREADABLE as exc:
+        if writing or isinstance(exc, MappingError):   # a bad --mapping is the import's error, not the file's
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise readers.ReadError(f"{path}: {first}") from exc
+
+
+def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
+                progress: Progress | None, writing: list[bool]) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(new_import_id(), path)
     started_at = dt.datetime.now()
@@ -164,6 +186,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     con.execute("RESET preserve_insertion_order")   # requests are stored in file order
     if progress:
         progress("write", 0, SQL_STEPS)
+    writing.append(True)
     provided = plan.provided()
     with timed("classify"):
         counts = writer.classify(con, provided)
@@ -183,7 +206,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     writer.record_coverage(con, plan, result.import_id, read)
     _record(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
             f"encoding={result.encoding}; crs={options.crs}; tz={tz}")
-    for table in ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action"):
+    for table in WORK_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 
@@ -213,6 +236,9 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
         raise ValueError(f"unknown crs {options.crs!r}: one of {', '.join(CRS)}")
     results = []
     store = Path(db) if db else default_path()
+    if not store.exists():
+        raise StoreError(f"No GridScore store at {store}; nothing was imported. Create it first: "
+                         f"python -m metrics boundaries FILE.geojson --db {store} (or demo)")
     spill = store.parent / f".{store.name}.spill-{uuid.uuid4().hex[:12]}"
     try:
         with write_snapshot(store, label="import") as con:
@@ -229,6 +255,8 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
                     results.append(ProgressRelay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
                 except (readers.ReadError, OSError) as exc:
                     results.append(ImportResult(new_import_id(), path, error=str(exc)))
+                    for table in WORK_TABLES:   # what the failed file staged
+                        con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
             if any(r.inserted or r.updated or r.created for r in results):
                 with StageTimer(results[-1].timings)("refresh"):

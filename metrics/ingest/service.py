@@ -10,6 +10,7 @@ import pandas as pd
 from metrics.ingest import checks
 from metrics.ingest.coords import GridLocator
 from metrics.ingest.importer import _resolve_mapping
+from metrics.ingest.limits import LIMITS
 from metrics.ingest.mapping import Mapping
 from metrics.ingest.readers import detect_format, open_source
 from metrics.ingest.staging import stage
@@ -41,7 +42,11 @@ def _scratch_with_units(db: Path | None) -> duckdb.DuckDBPyConnection:
 def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, fmt: str | None = None,
             sheet: str | None = None, crs: str = "wgs84", tz: str | None = None, rows: int = 20
             ) -> tuple[str, pd.DataFrame]:
-    """(mapping name, the first rows as they would be imported, with their reasons and warnings)."""
+    """(mapping name, the first rows as they would be imported, with their reasons and warnings).
+
+    At most ``LIMITS.preview_rows`` rows are read, whatever is asked.
+    """
+    rows = max(1, min(rows, LIMITS.preview_rows))
     fmt = detect_format(path, fmt)
     # the exact reader yields `rows`-row batches lazily; the fast one reads whole blocks (thousands of rows)
     header, batches, _ = open_source(path, fmt, sheet, batch_rows=rows, fast=False)
