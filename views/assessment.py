@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.export.text import level_label, period_kind_label, tx
-from metrics.assess.schemes import LEVELS
+from metrics.core.levels import RANKED_LEVELS
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
@@ -36,8 +36,8 @@ month = c2.selectbox(
     key="as_period",
 )
 level = c3.selectbox(
-    tx("level", language), LEVELS, format_func=lambda v: level_label(v, language),
-    index=LEVELS.index(params["level"]) if params.get("level") in LEVELS else LEVELS.index(base.level),
+    tx("level", language), RANKED_LEVELS, format_func=lambda v: level_label(v, language),
+    index=RANKED_LEVELS.index(params["level"]) if params.get("level") in RANKED_LEVELS else RANKED_LEVELS.index(base.level),
     key=f"as_level_{base.name}",
 )
 st.query_params.update({"scheme": scheme_key, "period": month, "level": level})

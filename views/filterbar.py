@@ -15,9 +15,9 @@ import streamlit as st
 
 from metrics.core.filters import Filters
 from metrics.core.i18n import fmt_period
+from metrics.core.levels import RANKED_LEVELS, TERRITORIAL, child_level
 from metrics.present.common import (
-    LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
-    periods_between, unit_catalog,
+    PERIOD_KINDS, data_range, default_period, filter_options, path_to, periods_between, unit_catalog,
 )
 from metrics.core.periods import Period, custom, parse_period
 from metrics.store.snapshots import DataVersion
@@ -158,7 +158,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
     names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
     chosen: str | None = None
-    for depth, level in enumerate(("district", "street", "community", "grid")):
+    for depth, level in enumerate(TERRITORIAL[1:]):
         if level == "district":
             kids = cat.loc[cat["level"] == "district", "unit_id"].tolist()
         else:
@@ -192,7 +192,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
 def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
     unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
-    present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
+    present = [lv for lv in RANKED_LEVELS if (cat["level"] == lv).any()]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:

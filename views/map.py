@@ -13,7 +13,7 @@ import streamlit as st
 
 from metrics.present import geo
 from metrics.core.i18n import fmt_count, fmt_rate
-from metrics.present.common import child_level
+from metrics.core.levels import child_level
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.cache import fetch

@@ -5,9 +5,9 @@ import argparse
 from pathlib import Path
 
 from metrics.cli.common import add_db_option, db_path, fail
+from metrics.core.levels import TERRITORIAL
 from metrics.ingest.boundaries import import_boundaries
 from metrics.ingest.coords import CRS
-from metrics.ingest.mapping import UNIT_LEVELS
 from metrics.ingest.readers import ReadError
 from metrics.store.snapshots import StoreError
 
@@ -15,7 +15,7 @@ from metrics.store.snapshots import StoreError
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE.geojson")
     add_db_option(parser)
-    parser.add_argument("--level", required=True, choices=UNIT_LEVELS)
+    parser.add_argument("--level", required=True, choices=TERRITORIAL)
     parser.add_argument("--id-field", required=True, help="feature property holding the unit id")
     parser.add_argument("--name-field", required=True, help="feature property holding the unit name")
     parser.add_argument("--parent-field", help="feature property holding the parent unit id")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import shapely
 
+from metrics.core.levels import LEVELS
 from metrics.ingest.coords import CRS, geometry_to_geojson, transform_geometry
 from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
-from metrics.ingest.mapping import LEVELS
 from metrics.ingest.readers import ReadError
 from metrics.store.snapshots import after_write, write_snapshot
 

@@ -11,8 +11,6 @@ import pandas as pd
 from metrics.core.access import Viewer
 from metrics.core.periods import Period, month, quarter, year
 
-TERRITORIAL = ("city", "district", "street", "community", "grid")
-LEVELS = ("district", "street", "community", "grid", "department")
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
 
 _CATALOG_SQL = """
@@ -28,13 +26,6 @@ ORDER BY u.level, u.unit_id
 def unit_catalog(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every unit the viewer may see: unit_id, name, name_en, level, parent_id, population, staff."""
     return con.execute(_CATALOG_SQL, viewer.scope_params()).df()
-
-
-def child_level(level: str) -> str | None:
-    """The level one step down the territorial tree (None below grids and for departments)."""
-    if level not in TERRITORIAL or level == "grid":
-        return None
-    return TERRITORIAL[TERRITORIAL.index(level) + 1]
 
 
 def path_to(catalog: pd.DataFrame, unit_id: str | None) -> list[str]:
