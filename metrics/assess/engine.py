@@ -28,6 +28,7 @@ import pandas as pd
 
 from metrics.core import registry
 from metrics.core.access import Viewer
+from metrics.core.conditions import VISITED
 from metrics.core.filters import Filters
 from metrics.core.periods import Period, parse_month, window_ending
 from metrics.query.tables import unit_table
@@ -41,7 +42,7 @@ def volume(table: pd.DataFrame, basis: str) -> pd.Series:
     if basis == "requests":
         return table["requests"].fillna(0)
     if basis == "visited":
-        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == registry.VISITED]
+        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == VISITED]
         candidates = [c for c in visited if c in table]
         if not candidates:
             raise KeyError("the unit table has no denominator column for 'visited' (e.g. resolution_rate_den)")
@@ -56,7 +57,7 @@ def volume_column(scheme: Scheme) -> str:
         return "requests"
     if basis == "visited":
         rates = [i.metric for i in scheme.indicators if registry.BY_ID.get(i.metric) is not None
-                 and registry.BY_ID[i.metric].denominator == registry.VISITED]
+                 and registry.BY_ID[i.metric].denominator == VISITED]
         return rates[0] if rates else "resolution_rate"
     return basis
 

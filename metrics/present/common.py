@@ -10,22 +10,13 @@ import pandas as pd
 
 from metrics.core.access import Viewer
 from metrics.core.periods import Period, month, quarter, year
+from metrics.core.sqlfiles import read_sql
 
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
 
-_CATALOG_SQL = """
-SELECT u.unit_id, u.name, coalesce(u.name_en, u.name) AS name_en, u.level, u.parent_id,
-       u.population, u.staff
-FROM units u
-WHERE $scope IS NULL
-   OR u.unit_id IN (SELECT a.unit_id FROM unit_ancestors a WHERE a.ancestor_id = $scope)
-ORDER BY u.level, u.unit_id
-"""
-
-
 def unit_catalog(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every unit the viewer may see: unit_id, name, name_en, level, parent_id, population, staff."""
-    return con.execute(_CATALOG_SQL, viewer.scope_params()).df()
+    return con.execute(read_sql("unit_catalog"), viewer.scope_params()).df()
 
 
 def path_to(catalog: pd.DataFrame, unit_id: str | None) -> list[str]:

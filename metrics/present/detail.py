@@ -11,11 +11,13 @@ import pandas as pd
 
 from metrics.query import tables as queries
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD, IS_CLOSED, OPEN_AT_END, VISITED
 from metrics.assess.fairness import add_wilson
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
 from metrics.query.build import Grouping, build_aggregate_sql
 from metrics.core.registry import RESPONSE_HOURS, resolve
+from metrics.core.sqlfiles import read_sql
 from metrics.store.rollup import rollup_ready
 
 GROUP_COLUMNS = ("channel", "category", "urgency", "source")
@@ -63,17 +65,6 @@ def satisfaction_by_response(
     return frame
 
 
-_FUNNEL_SQL = """
-SELECT count(*) AS received,
-       sum(CASE WHEN r.first_contact_at IS NOT NULL THEN 1 ELSE 0 END) AS contacted,
-       sum(CASE WHEN r.closed_at IS NOT NULL OR r.status = 'closed' THEN 1 ELSE 0 END) AS closed,
-       sum(CASE WHEN r.assessable AND r.visited THEN 1 ELSE 0 END) AS visited,
-       sum(CASE WHEN r.assessable AND r.visited AND r.resolved THEN 1 ELSE 0 END) AS resolved,
-       sum(CASE WHEN r.assessable AND r.visited AND r.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END)
-           AS satisfied
-FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND {scope} AND {filters}
-"""
 FUNNEL_STEPS = ("received", "contacted", "closed", "visited", "resolved", "satisfied")
 
 
@@ -84,7 +75,8 @@ def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filte
     return visit (assessable); resolved / satisfied = what the citizen said on that visit
     (satisfied = 满意 or 基本满意).
     """
-    sql = _FUNNEL_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = read_sql("funnel").format(closed=IS_CLOSED, visited=VISITED, in_period=IN_PERIOD,
+                                    scope=SCOPE_PREDICATE, filters=filters.where_sql())
     row = con.execute(sql, {**period.params(), **viewer.scope_params(), **filters.params()}).fetchone()
     counts = [int(v or 0) for v in row]
     total = counts[0]
@@ -92,24 +84,12 @@ def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filte
                          "share": [c / total if total else None for c in counts]})
 
 
-_AGEING_SQL = """
-SELECT {band} AS band,
-       sum(CASE WHEN r.resolve_by < $end THEN 1 ELSE 0 END) AS overdue,
-       sum(CASE WHEN r.resolve_by IS NULL OR r.resolve_by >= $end THEN 1 ELSE 0 END) AS within
-FROM requests r
-WHERE {open_at_end} AND {scope} AND {filters}
-GROUP BY 1
-"""
-
-
 def backlog_ageing(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
 ) -> pd.DataFrame:
     """Requests open at the period end (the registry's backlog) by days open: band, lower, upper, overdue, within."""
-    from metrics.core.registry import OPEN_AT_END
-
     age_days = "((epoch($end) - epoch(r.received_at)) / 86400)"
-    sql = _AGEING_SQL.format(band=_band_case(age_days, AGE_BANDS), open_at_end=OPEN_AT_END,
+    sql = read_sql("backlog_ageing").format(band=_band_case(age_days, AGE_BANDS), open_at_end=OPEN_AT_END,
                              scope=SCOPE_PREDICATE, filters=filters.where_sql())
     found = con.execute(sql, {"end": period.params()["end"], **viewer.scope_params(), **filters.params()}).df()
     out = pd.DataFrame({"band": range(len(AGE_BANDS)), "lower": [b[0] for b in AGE_BANDS],

@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD
 from metrics.core.periods import Period
 from metrics.query.tables import BASIC_CREDIT, run
 from metrics.core.registry import BY_ID
@@ -28,5 +29,5 @@ def unit_category_rates(
             raise ValueError(f"{rate} is not a rate; a breakdown needs a numerator and a denominator")
         den = f"CAST(sum(CASE WHEN {metric.denominator} THEN 1 ELSE 0 END) AS DOUBLE)"
         cols += [f"{metric.numerator_agg_sql()} AS {rate}_num", f"{den} AS {rate}_den"]
-    sql = read_sql("unit_category").format(aggregates=",\n    ".join(cols), scope=SCOPE_PREDICATE)
+    sql = read_sql("unit_category").format(aggregates=",\n    ".join(cols), in_period=IN_PERIOD, scope=SCOPE_PREDICATE)
     return run(con, sql, {**period.params(), **viewer.scope_params(), "level": level, "basic_credit": basic_credit})

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metrics.core.access import SCOPE_PREDICATE
+from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS
 from metrics.core.filters import Filters
 from metrics.core.registry import BY_ID, Metric
 from metrics.core.sqlfiles import read_sql
 
-IN_PERIOD = "r.received_at >= $start AND r.received_at < $end"
-IN_PERIOD_DAYS = "r.day >= $start_day AND r.day < $end_day"
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import pandas as pd
 
 from metrics.core import sqldialect as sd
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS, received_between
 from metrics.core.filters import Filters
 from metrics.core.masking import mask_frame
 from metrics.core.periods import Period, previous
 from metrics.query.tables import BASIC_CREDIT, base_params, run, scoped
-from metrics.query.build import IN_PERIOD, IN_PERIOD_DAYS, scoped_where
+from metrics.query.build import scoped_where
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, hour_bin_sql
 from metrics.store.rollup import HISTOGRAMS, bin_bounds, rollup_ready
 from metrics.core.sqlfiles import read_sql
@@ -68,14 +69,12 @@ def category_top(
               "prev_start": before.params()["start"], "prev_end": before.params()["end"],
               "prev_start_day": before.start, "prev_end_day": before.end}
     if rollup_ready(con):
-        t, count, lo, hi, plo, phi = "r.day", "r.requests__t0", "$start_day", "$end_day", "$prev_start_day", "$prev_end_day"
-        table = "rollup_daily"
+        table, count, now = "rollup_daily", "r.requests__t0", IN_PERIOD_DAYS
+        before = received_between("$prev_start_day", "$prev_end_day", "r.day")
     else:
-        t, count, lo, hi, plo, phi = "r.received_at", "1", "$start", "$end", "$prev_start", "$prev_end"
-        table = "requests"
+        table, count, now, before = "requests", "1", IN_PERIOD, received_between("$prev_start", "$prev_end")
     sql = read_sql("category_top").format(
-        table=table, t=t, count=count, lo=lo, hi=hi, plo=plo, phi=phi, scope=SCOPE_PREDICATE,
-        filters=filters.where_sql())
+        table=table, count=count, now=now, before=before, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     frame = run(con, sql, params)
     total = frame["requests"].sum()
     frame["share"] = frame["requests"] / total if total else np.nan

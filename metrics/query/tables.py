@@ -18,11 +18,12 @@ import pandas as pd
 
 from metrics.core import sqldialect as sd
 from metrics.core.access import Viewer
+from metrics.core.conditions import IN_PERIOD_DAYS
 from metrics.core.filters import Filters
 from metrics.core.levels import LEVELS
 from metrics.core.periods import Period, previous, same_period_last_year
 from metrics.query.build import (
-    IN_PERIOD_DAYS, Grouping, build_aggregate_sql, level_grouping, scoped_where, with_clause,
+    Grouping, build_aggregate_sql, level_grouping, scoped_where, with_clause,
 )
 from metrics.core.registry import BY_ID, DEFAULT_PARAMS, HOUR_BIN_EDGES, Metric, resolve
 from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_state
