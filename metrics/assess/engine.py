@@ -117,13 +117,23 @@ def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray) -
     return reasons
 
 
+def best_first(scores: np.ndarray, requests: np.ndarray, unit_id: np.ndarray) -> np.ndarray:
+    """Row positions best first: score (rounded to SCORE_DECIMALS) desc, then requests desc, then unit_id.
+
+    The one tie-break of the assessment (the scheme's ``tie_break = "volume"``), shared by
+    :func:`rank_order` and the rank-stability draws. ``scores`` is one score per row, or a
+    2-D array with one ranking per row of draws (the last axis are the units).
+    """
+    tie = np.lexsort((np.asarray(unit_id).astype(str), -np.asarray(requests, dtype=float)))
+    return tie[np.argsort(-np.round(scores[..., tie], SCORE_DECIMALS), axis=-1, kind="stable")]
+
+
 def rank_order(score: np.ndarray, requests: np.ndarray, unit_id: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Ranks 1..n for eligible rows (NaN elsewhere): score desc, then requests desc, then unit_id."""
+    """Ranks 1..n for eligible rows (NaN elsewhere), in :func:`best_first` order."""
     rank = np.full(len(score), np.nan)
     idx = np.flatnonzero(eligible)
     if idx.size:
-        keys = (unit_id[idx].astype(str), -requests[idx], -np.round(score[idx], SCORE_DECIMALS))
-        order = idx[np.lexsort(keys)]
+        order = idx[best_first(score[idx], requests[idx], unit_id[idx])]
         rank[order] = np.arange(1, order.size + 1)
     return rank
 
