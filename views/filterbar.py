@@ -22,7 +22,7 @@ from metrics.present.common import (
 from metrics.core.periods import Period, custom, parse_period
 from metrics.store.snapshots import DataVersion
 from views import ui
-from views.state import cursor, lang, store_version, tr, translator, viewer
+from views.state import lang, snapshot, tr, translator, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
 ALL = "__all__"
@@ -218,7 +218,7 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
 
 def as_of_line() -> None:
     """Only the "data as of" line, for pages without filters (the glossary)."""
-    bounds, _ = _range_and_options(cursor(), store_version())
+    bounds, _ = _range_and_options(*snapshot())
     if bounds is not None:
         st.caption(f"{tr('data_as_of')} {bounds[1]:%Y-%m-%d %H:%M}")
 
@@ -234,8 +234,7 @@ def render() -> tuple[object, View]:
 
     Stops the page with a clear message when the store holds no requests.
     """
-    con = cursor()
-    version = store_version()
+    con, version = snapshot()
     page = _page_id()
     st.session_state["_fb_fresh"] = st.session_state.get("_fb_page") != page
     st.session_state["_fb_page"] = page

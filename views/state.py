@@ -43,6 +43,8 @@ def _connection(path: str, version: DataVersion) -> duckdb.DuckDBPyConnection:
 
 
 def store_version() -> DataVersion:
+    """The current snapshot's version, read now: for noticing a change (the wall's watch), not for
+    keying a result: use :func:`snapshot` for that, which pairs the version with its cursor."""
     return data_version(default_path())
 
 
@@ -60,8 +62,13 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _current()[0]
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
+def snapshot() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
+    """This session's cursor on the current snapshot and that snapshot's version, from one read of
+    the version: what is computed on the cursor may be cached under the version (views/cache.py).
+
+    The connection for a version is opened after the version was read, so it never holds an older
+    snapshot than its key. Stops the page with a clear error if the store is unusable.
+    """
     try:
         con, version = _current()
     except StoreError as exc:
@@ -70,4 +77,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
     if st.session_state.get("_cursor_version") != version:
         st.session_state["_cursor"] = con.cursor()
         st.session_state["_cursor_version"] = version
-    return st.session_state["_cursor"]
+    return st.session_state["_cursor"], version
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the current snapshot (see :func:`snapshot`)."""
+    return snapshot()[0]

@@ -29,7 +29,7 @@ from metrics.core.i18n import fmt_period, fmt_value
 from metrics.core.registry import BY_ID
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import wall_parts as parts
-from views.state import cursor, lang, store_version, viewer
+from views.state import lang, snapshot, store_version, viewer
 
 ROTATE_S, ROTATE_MIN = 20, 5
 REFRESH_S, WATCH_S = 300, 60
@@ -107,7 +107,7 @@ scheme = load_scheme(DEFAULT_SCHEME)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
 
 st.html(parts.CSS)
-con, version = cursor(), store_version()
+con, version = snapshot()
 data = _assemble(con, version, me, language, st.query_params.get("period"),
                  st.query_params.get("map", "score"), st.query_params.get("level", "street"))
 now = dt.datetime.now()

@@ -130,10 +130,10 @@ def casemix_adjust(counts: pd.DataFrame) -> pd.DataFrame:
 
 def category_counts(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, metric: str,
-    basic_credit: float = 0.9,
+    *, basic_credit: float,
 ) -> pd.DataFrame:
     """Per unit of ``level`` × request category: a rate's credit sum (num) and denominator (den)."""
-    table = unit_category_rates(con, viewer, level, period, [metric], basic_credit)
+    table = unit_category_rates(con, viewer, level, period, [metric], basic_credit=basic_credit)
     return table.rename(columns={f"{metric}_num": "num", f"{metric}_den": "den"})[["unit_id", "category", "num", "den"]]
 
 

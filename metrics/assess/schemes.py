@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from metrics.core.levels import RANKED_LEVELS
-from metrics.core.registry import BY_ID
+from metrics.core.registry import BY_ID, DEFAULT_PARAMS
 
 SCHEMES_DIR = Path(__file__).resolve().parents[2] / "data" / "schemes"
 DEFAULT_SCHEME = "beijing-3rates"
@@ -284,7 +284,7 @@ def parse_scheme(raw: dict[str, Any], file: str = "<scheme>") -> Scheme:
         title_zh=f.get("title_zh", str), title_en=f.get("title_en", str),
         author=f.get("author", str, ""), created=str(f.get("created", object, "")),
         note=f.get("note", str, "").strip(), level=level, period=_period(f.table("period")),
-        basic_credit=f.number("basic_credit", 0.9, lo=0.0, hi=1.0),
+        basic_credit=f.number("basic_credit", DEFAULT_PARAMS["basic_credit"], lo=0.0, hi=1.0),
         min_volume=_min_volume(f.table("min_volume")), tie_break="volume",
         indicators=indicators, bonus=tuple(_rule(r) for r in f.tables("bonus")),
         deductions=tuple(_rule(r) for r in f.tables("deductions")), grades=_grades(f),

@@ -10,9 +10,13 @@ import pandas as pd
 
 from metrics.core.access import Viewer
 from metrics.core.periods import Period, month, quarter, year
+from metrics.core.registry import DEFAULT_PARAMS
 from metrics.core.sqlfiles import read_sql
 
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
+# The one place a page that does not score with a scheme gets its scheme parameter: 满意率 counts a
+# 基本满意 answer with the registry's default credit. Pages that score with a scheme pass its own.
+PAGE_CREDIT: float = DEFAULT_PARAMS["basic_credit"]
 
 def unit_catalog(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every unit the viewer may see: unit_id, name, name_en, level, parent_id, population, staff."""

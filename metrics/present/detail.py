@@ -31,7 +31,7 @@ AGE_BANDS: tuple[tuple[float, float], ...] = ((0, 1), (1, 3), (3, 7), (7, 15), (
 
 def group_table(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, column: str,
-    metric_ids: tuple[str, ...], basic_credit: float = queries.BASIC_CREDIT,
+    metric_ids: tuple[str, ...], *, basic_credit: float,
 ) -> pd.DataFrame:
     """One row per value of a request column (``column``: channel, category, urgency, source) with metrics."""
     if column not in GROUP_COLUMNS:
@@ -40,7 +40,7 @@ def group_table(
     grouping = Grouping(key=f"r.{column}", rollup_key=f"r.{column}", rows=rows, row_columns=(f"key AS {column}",))
     metrics = resolve(metric_ids)
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=rollup_ready(con))
-    params = queries.base_params(viewer, period, filters, basic_credit)
+    params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit)}
     return queries.run(con, sql, params)
 
 
@@ -50,15 +50,15 @@ def _band_case(expr: str, bands: tuple[tuple[float, float], ...]) -> str:
 
 
 def satisfaction_by_response(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
-    basic_credit: float = queries.BASIC_CREDIT,
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, *, basic_credit: float,
 ) -> pd.DataFrame:
     """满意率 / 解决率 per response-time band: band, lower, upper, satisfaction_rate (+_num/_den), resolution_rate."""
     key = _band_case(RESPONSE_HOURS, RESPONSE_BANDS)
     grouping = Grouping(key=key, rows="SELECT unnest($bands) AS key", row_columns=("key AS band",))
     metrics = resolve(("satisfaction_rate", "resolution_rate"))
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=False)
-    params = {**queries.base_params(viewer, period, filters, basic_credit), "bands": list(range(len(RESPONSE_BANDS)))}
+    params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit),
+              "bands": list(range(len(RESPONSE_BANDS)))}
     frame = queries.run(con, sql, params)
     frame["lower"] = [RESPONSE_BANDS[b][0] for b in frame["band"]]
     frame["upper"] = [RESPONSE_BANDS[b][1] for b in frame["band"]]
@@ -101,32 +101,26 @@ def backlog_ageing(
 
 def wilson_table(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
+    *, basic_credit: float,
 ) -> tuple[pd.DataFrame, float | None]:
     """Units at ``level`` with 满意率, its Wilson 95 % interval (``_lo``, ``_hi``, and the error-bar
     lengths ``err_lo``, ``err_hi``) and 回访率; plus the selection's overall 满意率."""
-    table = queries.unit_table(con, viewer, level, period, filters, ("satisfaction_rate", "visit_coverage", "requests"))
+    table = queries.unit_table(con, viewer, level, period, filters, ("satisfaction_rate", "visit_coverage", "requests"),
+                               basic_credit=basic_credit)
     table = add_wilson(table, ("satisfaction_rate",))
     table["err_lo"] = table["satisfaction_rate"] - table["satisfaction_rate_lo"]
     table["err_hi"] = table["satisfaction_rate_hi"] - table["satisfaction_rate"]
-    overall = queries.scope_totals(con, viewer, period, filters, ("satisfaction_rate",))["satisfaction_rate"]
+    overall = queries.scope_totals(con, viewer, period, filters, ("satisfaction_rate",),
+                                   basic_credit=basic_credit)["satisfaction_rate"]
     return table, overall
 
 
 def lowest_categories(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
-    min_visits: int = 30, n: int = 10,
+    min_visits: int = 30, n: int = 10, *, basic_credit: float,
 ) -> pd.DataFrame:
     """The ``n`` categories with the lowest 满意率 among those with at least ``min_visits`` valid return visits."""
-    cats = group_table(con, viewer, period, filters, "category", ("satisfaction_rate", "requests"))
+    cats = group_table(con, viewer, period, filters, "category", ("satisfaction_rate", "requests"),
+                       basic_credit=basic_credit)
     cats = cats[cats["satisfaction_rate_den"] >= min_visits]
     return cats.sort_values(["satisfaction_rate", "category"]).head(n).reset_index(drop=True)
-
-
-FUNCTIONS = {
-    "wilson_table": wilson_table,
-    "lowest_categories": lowest_categories,
-    "group_table": group_table,
-    "satisfaction_by_response": satisfaction_by_response,
-    "funnel": funnel,
-    "backlog_ageing": backlog_ageing,
-}

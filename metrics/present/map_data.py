@@ -27,12 +27,12 @@ def _params(viewer: Viewer, period: Period, filters: Filters) -> dict[str, objec
 
 def level_map(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
-    metric_ids: tuple[str, ...],
+    metric_ids: tuple[str, ...], *, basic_credit: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float | None]]:
     """(unit table at ``level``, boundaries of those units, totals of the whole selection)."""
-    table = queries.unit_table(con, viewer, level, period, filters, metric_ids)
+    table = queries.unit_table(con, viewer, level, period, filters, metric_ids, basic_credit=basic_credit)
     bounds = con.execute(read_sql("map_boundaries"), {"ids": table["unit_id"].tolist()}).df()
-    totals = queries.scope_totals(con, viewer, period, filters, metric_ids)
+    totals = queries.scope_totals(con, viewer, period, filters, metric_ids, basic_credit=basic_credit)
     return table, bounds, totals
 
 
@@ -58,13 +58,13 @@ def _label(metric_id: str, lang: str) -> str:
 
 def unit_layer(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
-    metric_id: str, lang: str,
+    metric_id: str, lang: str, *, basic_credit: float,
 ) -> dict:
     """Everything the map's unit layer draws, ready for pydeck: ``features`` (coloured by ``metric_id``,
     each with a ``tip`` of its key figures in ``lang``), ``outline`` (uncoloured), ``scale``, the
     selection's ``total`` value of the metric, and the ``view`` that fits the polygons."""
     ids = tuple(dict.fromkeys((metric_id, *TIP_METRICS)))
-    table, bounds, totals = level_map(con, viewer, level, period, filters, ids)
+    table, bounds, totals = level_map(con, viewer, level, period, filters, ids, basic_credit=basic_credit)
     metric = BY_ID[metric_id]
     scale = geo.make_scale(table[metric_id], rate=metric.unit == "rate", centre=totals.get(metric_id),
                            higher_is_better=metric.higher_is_better)
@@ -101,7 +101,3 @@ def point_layer(
     pts = points(con, viewer, period, filters)
     return pts.assign(tip=[f"{c or ''} · {code_label('status', s or 'open', lang)} · {t}"
                            for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
-
-
-FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points,
-             "unit_layer": unit_layer, "hex_layer": hex_layer, "point_layer": point_layer}

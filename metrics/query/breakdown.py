@@ -9,14 +9,14 @@ import pandas as pd
 from metrics.core.access import SCOPE_PREDICATE, Viewer
 from metrics.core.conditions import IN_PERIOD
 from metrics.core.periods import Period
-from metrics.query.tables import BASIC_CREDIT, run
+from metrics.query.tables import run
 from metrics.core.registry import BY_ID
 from metrics.core.sqlfiles import read_sql
 
 
 def unit_category_rates(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period,
-    rates: Sequence[str], basic_credit: float = BASIC_CREDIT,
+    rates: Sequence[str], *, basic_credit: float,
 ) -> pd.DataFrame:
     """Per unit of ``level`` x category: ``requests`` and, per rate, ``<rate>_num`` and ``<rate>_den``.
 

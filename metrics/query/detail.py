@@ -17,7 +17,7 @@ from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS, received_between
 from metrics.core.filters import Filters
 from metrics.core.masking import mask_frame
 from metrics.core.periods import Period, previous
-from metrics.query.tables import BASIC_CREDIT, base_params, run, scoped
+from metrics.query.tables import base_params, run, scoped
 from metrics.query.build import scoped_where
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, hour_bin_sql
 from metrics.store.rollup import HISTOGRAMS, bin_bounds, rollup_ready
@@ -39,7 +39,7 @@ def duration_histogram(
     if which not in HISTOGRAMS:
         raise ValueError(f"histogram {which!r} is not one of {', '.join(HISTOGRAMS)}")
     filters = scoped(filters, unit_id)
-    params = {**base_params(viewer, period, filters, BASIC_CREDIT), "which": which}
+    params = {**base_params(viewer, period, filters), "which": which}
     if rollup_ready(con):
         sql = (f"SELECT r.bin, CAST(sum(r.n) AS BIGINT) AS n FROM rollup_hist r\n"
                f"WHERE r.which = $which AND {scoped_where(filters, IN_PERIOD_DAYS)}\n"
@@ -65,7 +65,7 @@ def category_top(
     """The ``n`` categories with most requests: category, requests, share, previous, change (relative)."""
     filters = scoped(filters, unit_id)
     before = previous(period)
-    params = {**base_params(viewer, period, filters, BASIC_CREDIT),
+    params = {**base_params(viewer, period, filters),
               "prev_start": before.params()["start"], "prev_end": before.params()["end"],
               "prev_start_day": before.start, "prev_end_day": before.end}
     if rollup_ready(con):
@@ -93,7 +93,7 @@ def hour_weekday(
     wd, hr = sd.iso_weekday("r.received_at"), sd.hour_of_day("r.received_at")
     sql = (f"SELECT {wd} AS weekday, {hr} AS hour, CAST(count(*) AS BIGINT) AS requests FROM requests r\n"
            f"WHERE {scoped_where(filters, IN_PERIOD)}\nGROUP BY {wd}, {hr}")
-    counts = run(con, sql, base_params(viewer, period, filters, BASIC_CREDIT))
+    counts = run(con, sql, base_params(viewer, period, filters))
     grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
     series = counts.set_index(["weekday", "hour"])["requests"].reindex(grid, fill_value=0)
     return series.astype("int64").reset_index()
@@ -121,11 +121,11 @@ def _drill_predicate(metric_id: str | None) -> tuple[str, str, str]:
 def drill_rows(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
     unit_id: str | None = None, metric_id: str | None = None, order_by: str = "received_at",
-    descending: bool = True, page: int = 1, page_size: int = 50, basic_credit: float = BASIC_CREDIT,
+    descending: bool = True, page: int = 1, page_size: int = 50, *, basic_credit: float,
 ) -> tuple[pd.DataFrame, int]:
     """The request rows behind a number and how many there are in all.
 
-    For a rate: its denominator rows, with ``credit`` = the row's numerator credit (1, 0.9, 0);
+    For a rate: its denominator rows, with ``credit`` = the row's numerator credit (1, ``basic_credit``, 0);
     for a percentile: the rows with a duration, with ``hours``; for backlog / overdue: the rows
     open at the period end. Personal fields are masked unless ``viewer.may_see_personal``.
     """
@@ -136,7 +136,7 @@ def drill_rows(
     filters = scoped(filters, unit_id)
     condition, credit, hours = _drill_predicate(metric_id)
     where = scoped_where(filters, condition)
-    params = {**base_params(viewer, period, filters, basic_credit),
+    params = {**base_params(viewer, period, filters), "basic_credit": float(basic_credit),
               "limit": page_size, "offset": (page - 1) * page_size}
     total = int(run(con, f"SELECT count(*) AS n FROM requests r WHERE {where}", params)["n"].iloc[0])
     direction = "DESC" if descending else "ASC"
