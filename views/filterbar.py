@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core.filters import Filters
-from metrics.core.i18n import fmt_period
+from metrics.core.formats import fmt_period
 from metrics.core.levels import RANKED_LEVELS, TERRITORIAL, child_level
 from metrics.present.common import (
     PERIOD_KINDS, data_range, default_period, filter_options, path_to, periods_between, unit_catalog,

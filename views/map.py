@@ -14,7 +14,7 @@ import streamlit as st
 from metrics.present import geo, map_data
 from metrics.present import pages as page_data
 from metrics.present.common import PAGE_CREDIT
-from metrics.core.i18n import fmt_count, fmt_rate
+from metrics.core.formats import fmt_count, fmt_rate
 from metrics.core.levels import child_level
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui

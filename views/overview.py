@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import fmt_count, fmt_period, fmt_relative
+from metrics.core.formats import fmt_count, fmt_period, fmt_relative
 from metrics.present.kpi import KPI_IDS
 from metrics.present import pages as page_data
 from metrics.present.common import PAGE_CREDIT

@@ -8,7 +8,7 @@ import math
 
 import streamlit as st
 
-from metrics.core.i18n import fmt_count
+from metrics.core.formats import fmt_count
 from metrics.present.rows import CSV_LIMIT, rows_csv
 from metrics.present.common import PAGE_CREDIT
 from metrics.query.detail import DRILL_ORDER, drill_rows

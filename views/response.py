@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import fmt_hours
+from metrics.core.formats import fmt_hours
 from metrics.present import detail as page_detail
 from metrics.present.common import PAGE_CREDIT
 from metrics.query import detail as queries_detail

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.core.i18n import fmt_pp, fmt_relative
+from metrics.core.formats import fmt_pp, fmt_relative
 from metrics.core.registry import BY_ID
 from metrics.present.common import PAGE_CREDIT
 from metrics.query import tables as queries

@@ -25,7 +25,7 @@ import pydeck as pdk
 import streamlit as st
 
 from metrics.present import wall
-from metrics.core.i18n import fmt_period, fmt_value
+from metrics.core.formats import fmt_period, fmt_value
 from metrics.core.registry import BY_ID
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import wall_parts as parts

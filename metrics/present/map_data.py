@@ -13,7 +13,8 @@ from metrics.query import tables as queries
 from metrics.core.access import SCOPE_PREDICATE, Viewer
 from metrics.core.conditions import IN_PERIOD
 from metrics.core.filters import Filters
-from metrics.core.i18n import code_label, fmt_count, fmt_value
+from metrics.core.formats import fmt_count, fmt_value
+from metrics.core.i18n import code_label
 from metrics.core.periods import Period
 from metrics.core.registry import BY_ID
 from metrics.core.sqlfiles import read_sql

@@ -20,7 +20,7 @@ from metrics.core.access import Viewer
 from metrics.assess.alerts import Alert
 from metrics.assess.engine import assess
 from metrics.core.filters import Filters
-from metrics.core.i18n import fmt_value
+from metrics.core.formats import fmt_value
 from metrics.present.kpi import Kpi, overview_kpis
 from metrics.present.common import PAGE_CREDIT, data_range
 from metrics.core.periods import Period, custom, latest_full_month, parse_month, previous
