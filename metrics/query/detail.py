@@ -18,8 +18,8 @@ from metrics.core.filters import Filters
 from metrics.core.masking import mask_frame
 from metrics.core.periods import Period, previous
 from metrics.query.tables import base_params, run, scoped
-from metrics.query.build import scoped_where
-from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, hour_bin_sql
+from metrics.query.build import drill_predicate, histogram_sql, scoped_where
+from metrics.core.registry import HOUR_BIN_EDGES
 from metrics.store.rollup import HISTOGRAMS, bin_bounds, rollup_ready
 from metrics.core.sqlfiles import read_sql
 
@@ -40,16 +40,7 @@ def duration_histogram(
         raise ValueError(f"histogram {which!r} is not one of {', '.join(HISTOGRAMS)}")
     filters = scoped(filters, unit_id)
     params = {**base_params(viewer, period, filters), "which": which}
-    if rollup_ready(con):
-        sql = (f"SELECT r.bin, CAST(sum(r.n) AS BIGINT) AS n FROM rollup_hist r\n"
-               f"WHERE r.which = $which AND {scoped_where(filters, IN_PERIOD_DAYS)}\n"
-               "GROUP BY r.bin")
-    else:
-        hours = f"({HISTOGRAMS[which]})"
-        sql = (f"SELECT {hour_bin_sql(hours)} AS bin, CAST(count(*) AS BIGINT) AS n FROM requests r\n"
-               f"WHERE {hours} IS NOT NULL AND {scoped_where(filters, IN_PERIOD)}\n"
-               "GROUP BY 1")
-    counts = run(con, sql, params)
+    counts = run(con, histogram_sql(HISTOGRAMS[which], filters, use_rollup=rollup_ready(con)), params)
     lower, upper = bin_bounds()
     upper = np.where(np.arange(len(upper)) == len(HOUR_BIN_EDGES), np.inf, upper)
     full = pd.DataFrame({"bin": np.arange(len(lower)), "lower_hours": lower, "upper_hours": upper})
@@ -99,25 +90,6 @@ def hour_weekday(
     return series.astype("int64").reset_index()
 
 
-def _drill_predicate(metric_id: str | None) -> tuple[str, str, str]:
-    """(row condition, credit expression, hours expression) of the rows behind a metric."""
-    if metric_id is None:
-        return IN_PERIOD, "NULL", "NULL"
-    m = BY_ID[metric_id]
-    if m.kind == "rate":
-        credit = " + ".join(
-            f"CASE WHEN {t.condition} THEN {'1' if t.weight is None else f'CAST(${t.weight} AS DOUBLE)'} ELSE 0 END"
-            for t in m.terms)
-        return f"{IN_PERIOD} AND {m.denominator}", f"CAST({credit} AS DOUBLE)", "NULL"
-    if m.kind == "quantile":
-        return f"{IN_PERIOD} AND ({m.duration}) IS NOT NULL", "NULL", m.duration
-    if m.kind == "stock":
-        return m.terms[0].condition, "NULL", "NULL"
-    if m.kind == "count" or m.per_10k_of == "requests":
-        return IN_PERIOD, "NULL", "NULL"
-    return "FALSE", "NULL", "NULL"   # staff_per_10k: not made of requests
-
-
 def drill_rows(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
     unit_id: str | None = None, metric_id: str | None = None, order_by: str = "received_at",
@@ -134,7 +106,7 @@ def drill_rows(
     if page < 1 or page_size < 1:
         raise ValueError("page and page_size start at 1")
     filters = scoped(filters, unit_id)
-    condition, credit, hours = _drill_predicate(metric_id)
+    condition, credit, hours = drill_predicate(metric_id)
     where = scoped_where(filters, condition)
     params = {**base_params(viewer, period, filters), "basic_credit": float(basic_credit),
               "limit": page_size, "offset": (page - 1) * page_size}

@@ -18,13 +18,10 @@ import pandas as pd
 
 from metrics.core import sqldialect as sd
 from metrics.core.access import Viewer
-from metrics.core.conditions import IN_PERIOD_DAYS
 from metrics.core.filters import Filters
 from metrics.core.levels import LEVELS
 from metrics.core.periods import Period, previous, same_period_last_year
-from metrics.query.build import (
-    Grouping, build_aggregate_sql, level_grouping, scoped_where, with_clause,
-)
+from metrics.query.build import Grouping, binned_sql, build_aggregate_sql, level_grouping
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, Metric, resolve
 from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_state
 from metrics.core.sqlfiles import read_sql
@@ -87,11 +84,7 @@ def _aggregate(
 def _fill_binned(con, frame: pd.DataFrame, metrics: tuple[Metric, ...], grouping: Grouping,
                  filters: Filters, params: dict[str, object]) -> None:
     """Percentiles from the merged roll-up histogram bins (see the registry note for the error)."""
-    key = grouping.rollup_key or grouping.key
-    sql = (f"{with_clause(grouping.ctes)}\nSELECT {key} AS key, r.which, r.bin, sum(r.n) AS n FROM rollup_hist r {grouping.join}\n"
-           f"WHERE {scoped_where(filters, IN_PERIOD_DAYS)}\n"
-           f"GROUP BY {key}, r.which, r.bin")
-    bins = run(con, sql, params)
+    bins = run(con, binned_sql(grouping, filters), params)
     key_col = frame.columns[0]
     width = len(HOUR_BIN_EDGES) + 1
     hist: dict[tuple[object, str], np.ndarray] = {}
