@@ -27,6 +27,7 @@ from metrics.core.periods import Period, custom, latest_full_month, parse_month,
 from metrics.query.tables import scope_totals
 from metrics.query.detail import category_top
 from metrics.core.registry import BY_ID
+from metrics.core.sqlfiles import read_sql
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 
 TREND_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
@@ -174,15 +175,12 @@ def score_map(scored: pd.DataFrame, bounds: pd.DataFrame, metric: str, centre: f
             "level": level}
 
 
-_BOUNDS_SQL = "SELECT unit_id, geometry FROM boundaries WHERE list_contains($ids, unit_id) ORDER BY unit_id"
-
-
 def unit_map(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, level: str, metric: str,
              score: float | None, lang: str, scheme_name: str = DEFAULT_SCHEME) -> dict:
     """The map of ``level`` units coloured by the composite score or the satisfaction rate."""
     scheme = load_scheme(scheme_name)
     scored = assess(con, viewer, scheme, period, level, extra_metrics=RATES)
-    bounds = con.execute(_BOUNDS_SQL, {"ids": scored["unit_id"].tolist()}).df()
+    bounds = con.execute(read_sql("map_boundaries"), {"ids": scored["unit_id"].tolist()}).df()
     centre = score if metric == "score" else scope_totals(con, viewer, period, None, (metric,),
                                                             basic_credit=scheme.basic_credit)[metric]
     return score_map(scored, bounds, metric, centre, lang, level)
