@@ -85,3 +85,17 @@ def test_cached_takes_the_function_and_keeps_its_arguments():
 
     assert cache_key(queries.unit_table) == "metrics.query.tables.unit_table"
     assert cached(queries.unit_table).__doc__ == queries.unit_table.__doc__
+
+
+def test_a_connection_is_never_cached_under_an_older_snapshot_s_version(store):
+    """Opening for a version that is no longer current (an import published in between) refuses,
+    and the next read of the version opens the current snapshot under its own key."""
+    from views import state
+
+    old = data_version(store)
+    _publish_one_more_request(store)
+    with pytest.raises(state._Moved):
+        state._connection(str(store), old)
+    con, version = state._current()
+    assert version == data_version(store) != old
+    assert con.execute("SELECT count(*) FROM requests WHERE request_id = 'NEW'").fetchone()[0] == 1

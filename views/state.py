@@ -6,6 +6,8 @@ When an import publishes a new snapshot, the key changes and pages see the new d
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import streamlit as st
 
@@ -37,9 +39,20 @@ def viewer() -> Viewer:
     return DEMO_VIEWER
 
 
+class _Moved(Exception):
+    """A new snapshot was published while the one named by a version was being opened."""
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: DataVersion) -> duckdb.DuckDBPyConnection:
-    return open_read(path)
+    """The snapshot ``version`` names, opened read-only; raises _Moved (nothing is cached) when the
+    file opened is already a newer one, so a connection is never cached under another snapshot's key."""
+    con = open_read(path)
+    (opened,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if data_version(Path(opened)) != version:
+        con.close()
+        raise _Moved
+    return con
 
 
 def store_version() -> DataVersion:
@@ -53,8 +66,13 @@ def _current() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
     path = default_path()
     if not path.exists():
         raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
-    version = data_version(path)
-    return _connection(str(path), version), version
+    for _ in range(5):
+        version = data_version(path)
+        try:
+            return _connection(str(path), version), version
+        except _Moved:
+            continue
+    raise StoreError(f"{path} keeps changing while it is opened; try again in a moment.")
 
 
 def connection() -> duckdb.DuckDBPyConnection:
