@@ -15,9 +15,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sql": ("metrics.cli.sql", "run a read-only query, print CSV with a header"),
     "import": ("metrics.cli.imports", "import request exports (CSV, XLSX, Parquet, JSONL, Open311)"),
     "boundaries": ("metrics.cli.boundaries", "add or replace unit polygons from GeoJSON"),
+    "sync": ("metrics.cli.sync", "pull new and changed requests from the hotline's database"),
     "rollback": ("metrics.cli.rollback", "restore the previous snapshot of the store"),
     "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
     "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
+    "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
 }
 
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from metrics.ingest import ImportOptions, import_files
+from metrics.ingest.service import preview
 from tests.ingest_fixtures import build_tiny_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,57 @@ def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_p
     assert query(store, "SELECT status, closed_at IS NOT NULL FROM requests WHERE request_id = 'H2'") == [("closed", True)]
     counts = query(store, "SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected FROM imports ORDER BY started_at")
     assert counts == [(4, 4, 0, 0, 0), (4, 0, 0, 4, 0), (4, 0, 1, 3, 0)]
+
+
+def test_an_empty_field_filled_later_is_an_update(store: Path, tmp_path: Path) -> None:
+    """Only H2's first contact goes from empty to filled: NULL vs a value must count as a change
+    (IS DISTINCT FROM; a plain <> is NULL there and would call the row unchanged)."""
+    import_files(store, [write_csv(tmp_path / "a.csv", HOTLINE, GOOD)])
+    assert query(store, "SELECT first_contact_at FROM requests WHERE request_id = 'H2'") == [(None,)]
+    before = query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id")
+    filled = [list(r) for r in GOOD]
+    assert filled[1][0] == "H2" and filled[1][9] == ""
+    filled[1][9] = "2026/11/02 15:30"
+    [r] = import_files(store, [write_csv(tmp_path / "b.csv", HOTLINE, filled)])
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (4, 0, 1, 3, 0) and reconciles(r)
+    [(contact,)] = query(store, "SELECT strftime(first_contact_at, '%Y-%m-%d %H:%M') FROM requests WHERE request_id = 'H2'")
+    assert contact == "2026-11-02 15:30"
+    assert query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id") == before
+    assert query(store, "SELECT rows_updated, rows_unchanged FROM imports ORDER BY started_at DESC LIMIT 1") == [(1, 3)]
+
+
+GRIDSCORE = ["request_id", "received_at", "unit_id", "dept_id", "category", "description", "address", "status"]
+BY_ID = [   # the gridscore preset: units by id
+    ["P1", "2026-11-02 13:05:00", "D0S0C0G0", "DEPT0", "市政设施", "O'Brien 反映路灯不亮", "O'Connell 路 1 号", "open"],
+    ["P2", "2026-11-02 13:06:00", "NOPE", "DEPT1", "供暖", "", "", "open"],
+    ["P3", "2026-11-02 13:07:00", "X'1", "", "供暖", "", "", "open"],
+    ["P4", "2026-11-02 13:08:00", "D1S1C1", "DEPT9", "噪音扰民", "", "", "open"],
+    ["P5", "2026-11-02 13:09:00", "D0S1", "", "噪音扰民", "", "", "open"],
+]
+
+
+def test_gridscore_preset_matches_unit_and_dept_ids(store: Path, tmp_path: Path) -> None:
+    """Regression: the gridscore preset failed on any unit_id / dept_id column (an unterminated quote
+    in the unknown-id reason). Unknown ids are named in quotes, apostrophes in values survive."""
+    path = write_csv(tmp_path / "ids.csv", GRIDSCORE, BY_ID)
+    [r] = import_files(store, [path], ImportOptions(mapping="gridscore"))
+    assert r.error is None and r.mapping == "gridscore"
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (5, 3, 0, 0, 2) and reconciles(r)
+    assert query(store, "SELECT request_id, unit_id, dept_id, description, address FROM requests ORDER BY 1") == [
+        ("P1", "D0S0C0G0", "DEPT0", "O'Brien 反映路灯不亮", "O'Connell 路 1 号"),
+        ("P4", "D1S1C1", None, None, None),
+        ("P5", "D0S1", None, None, None),
+    ]
+    reasons = dict(query(store, "SELECT row_number, reasons FROM rejects"))
+    assert set(reasons) == {3, 4}                                  # P2, P3 (the header is row 1)
+    assert "unit_id: unknown unit id 'NOPE'" in reasons[3]
+    assert "unit_id: unknown unit id 'X'1'" in reasons[4]
+    _, shown = preview(path, store, "gridscore")
+    warnings = dict(zip(shown["request_id"], shown["warnings"]))
+    assert "dept_id: unknown department id 'DEPT9'" in warnings["P4"]
+    [again] = import_files(store, [path], ImportOptions(mapping="gridscore"))
+    assert (again.read, again.inserted, again.updated, again.unchanged, again.rejected) == (5, 0, 0, 3, 2)
+    assert reconciles(again)
 
 
 def test_xlsx_parquet_jsonl_same_result(store: Path, tmp_path: Path) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from metrics.ingest import ImportOptions, available, import_files
 from metrics.ingest.coords import CRS
 from metrics.ingest.readers import ReadError
 from metrics.ingest.service import history, preview, rejects_csv
+from metrics.store.runlog import read_runs, run_log_path
 from metrics.store.snapshots import StoreError, default_path
 from views.state import lang
 
@@ -46,7 +48,12 @@ TEXT = {
     "download": ("下载拒收行（CSV）", "Download rejected rows (CSV)"),
     "history": ("导入记录", "Import history"),
     "no_store": ("尚无数据库：{err}", "No store yet: {err}"),
+    "runs": ("运行记录（同步、通报、评分卡）", "Runs (sync, bulletin, scorecards)"),
+    "runs_note": ("命令行与定时任务的每次运行都追加到数据库旁的 {path}", "Every command-line or scheduled run is appended to {path} beside the store"),
+    "no_runs": ("尚无运行记录", "No runs yet"),
 }
+RUN_COLUMNS = {"at": ("时间", "When"), "what": ("任务", "What"), "rows": ("行数", "Rows"),
+               "files": ("文件", "Files"), "error": ("错误", "Errors"), "detail": ("说明", "Detail")}
 HISTORY_COLUMNS = {
     "import_id": ("导入编号", "Import"), "kind": ("类型", "Kind"), "file": ("文件", "File"),
     "started_at": ("开始时间", "Started"), "finished_at": ("完成时间", "Finished"),
@@ -130,3 +137,19 @@ try:
     )
 except StoreError as exc:
     st.info(tx("no_store", err=exc))
+
+st.subheader(tx("runs"))
+runs_log = run_log_path(db)
+st.caption(tx("runs_note", path=runs_log.name))
+runs = read_runs(runs_log)
+if runs:
+    english = lang() == "en"
+    st.dataframe(
+        pd.DataFrame([{"at": str(r.get("at") or "")[:19].replace("T", " "), "what": r.get("what"), "rows": r.get("rows"),
+                       "files": ", ".join(Path(str(f)).name for f in r.get("files") or []),
+                       "error": r.get("error") or "", "detail": r.get("detail") or ""} for r in runs]),
+        hide_index=True, width="stretch", key="data_runs",
+        column_config={c: st.column_config.Column(en if english else zh) for c, (zh, en) in RUN_COLUMNS.items()},
+    )
+else:
+    st.info(tx("no_runs"))

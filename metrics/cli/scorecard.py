@@ -5,12 +5,13 @@
 
 ``--period`` names the month, or for a window scheme the month the window ends in (as ``scores``).
 ``zip`` writes every unit of the level in one archive. Each run is appended to the export log
-beside the store (``<db>.exports.jsonl``; see metrics/export_log.py), or, when that place is
-not writable, to ``DIR/exports.jsonl``.
+beside the store (``<db>.exports.jsonl``; see metrics/export/log.py), or, when that place is
+not writable, to ``DIR/exports.jsonl``, and to the run log (``<db>.runs.jsonl``, shown on /data).
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME
 from metrics.core.levels import RANKED_LEVELS
 from metrics.assess.scorecard_build import build_book
+from metrics.store.runlog import record_run, run_log_path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,9 +41,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = dt.datetime.now()
+    code, paths, units = _run(args)
+    runs = run_log_path(db_path(args))
+    if code:
+        record_run(runs, what="scorecard", error=f"exit {code} ({args.scheme}, {args.period}, {args.format})",
+                   started=started)
+    else:
+        record_run(runs, what="scorecard", rows=units, files=[str(p) for p in paths],
+                   detail=f"{args.scheme} {args.period} {args.format}", started=started)
+    return code
+
+
+def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
+    """(exit code, files written, units printed)."""
     opened = open_for_scheme(args)
     if isinstance(opened, int):
-        return opened
+        return opened, [], 0
     scheme, period, con = opened
     db = db_path(args)
     who = current_user()
@@ -50,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if args.unit:
             book = book.for_units(args.unit)
     except KeyError as exc:
-        return fail(str(exc.args[0]), 2)
+        return fail(str(exc.args[0]), 2), [], 0
     except duckdb.Error as exc:
-        return fail(f"scoring failed: {exc}")
+        return fail(f"scoring failed: {exc}"), [], 0
     finally:
         con.close()
     if args.format == "zip":
@@ -73,4 +89,4 @@ def run(args: argparse.Namespace) -> int:
     for p in paths:
         print(p)
     sys.stdout.flush()
-    return 0
+    return 0, paths, len(book.cards)

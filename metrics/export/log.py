@@ -8,12 +8,12 @@ One JSON object a line, appended under an exclusive lock with a single write.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import getpass
 import hashlib
-import json
 import os
 from pathlib import Path
+
+from metrics.store.runlog import append_json_line, read_json_lines
 
 ENV = "GRIDSCORE_EXPORT_LOG"
 
@@ -47,27 +47,10 @@ def record(log: Path, *, who: str, via: str, scheme: str, version: str, period: 
         "scheme": scheme, "version": version, "period": period, "level": level, "format": fmt,
         "units": units, "files": files,
     }
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    append_json_line(log, entry, sync=True)
     return entry
 
 
 def read_log(log: Path, limit: int = 200) -> list[dict[str, object]]:
     """The newest ``limit`` entries, newest first; unreadable lines are skipped."""
-    if not log.exists():
-        return []
-    entries = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries[::-1][:limit]
+    return read_json_lines(log, limit)

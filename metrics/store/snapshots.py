@@ -124,6 +124,7 @@ def _prune_reader_links(path: Path) -> None:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(read_sql("schema"))
+    con.execute(read_sql("sync_state"))
     con.execute(
         "INSERT OR REPLACE INTO gridscore_meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}
     )

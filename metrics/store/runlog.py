@@ -1,0 +1,63 @@
+"""The run log: every scheduled or command-line run (sync, bulletin, scorecard), one JSON line each.
+
+Kept beside the store at ``<db>.runs.jsonl`` (override with ``$GRIDSCORE_RUN_LOG``) like the export
+log, because a snapshot write replaces the store file. Appended under an exclusive lock with a single
+write, so runs started by cron at the same moment never interleave; the Data page shows the newest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from pathlib import Path
+
+ENV = "GRIDSCORE_RUN_LOG"
+
+
+def run_log_path(db: Path | str) -> Path:
+    return Path(os.environ.get(ENV) or f"{db}.runs.jsonl")
+
+
+def record_run(log: Path, *, what: str, rows: int | None = None, files: list[str] | None = None,
+               error: str | None = None, detail: str = "", started: dt.datetime | None = None) -> dict[str, object]:
+    """Append one run: what ran, rows read or written, files produced, the error if it failed."""
+    now = dt.datetime.now().astimezone()
+    entry = {"at": now.isoformat(timespec="seconds"), "what": what, "rows": rows, "files": files or [],
+             "error": error, "detail": detail,
+             "seconds": round((now - started.astimezone()).total_seconds(), 2) if started else None}
+    append_json_line(log, entry)
+    return entry
+
+
+def read_runs(log: Path, limit: int = 50) -> list[dict[str, object]]:
+    """The newest ``limit`` runs, newest first."""
+    return read_json_lines(log, limit)
+
+
+def append_json_line(log: Path, entry: dict[str, object], sync: bool = False) -> None:
+    """Append one JSON object as a line, under an exclusive lock, in a single write (fsync'd if ``sync``)."""
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, line)
+        if sync:
+            os.fsync(fd)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def read_json_lines(log: Path, limit: int) -> list[dict[str, object]]:
+    """The newest ``limit`` objects of a JSON-lines log, newest first; unreadable lines are skipped."""
+    if not log.exists():
+        return []
+    entries = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries[::-1][:limit]
