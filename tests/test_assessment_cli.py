@@ -159,9 +159,11 @@ def test_casemix_counts_reconcile_with_unit_table(store):
     period = scheme_period(scheme, PERIOD)
     con = open_read(store)
     try:
-        counts = category_counts(con, DEMO_VIEWER, "street", period, "satisfaction_rate")
-        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=["satisfaction_rate"]).set_index("unit_id")
-        scoped = category_counts(con, Viewer("unit", scope_unit_id=table.index[0]), "street", period, "resolution_rate")
+        counts = category_counts(con, DEMO_VIEWER, "street", period, "satisfaction_rate", basic_credit=0.9)
+        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=["satisfaction_rate"],
+                           basic_credit=0.9).set_index("unit_id")
+        scoped = category_counts(con, Viewer("unit", scope_unit_id=table.index[0]), "street", period, "resolution_rate",
+                                 basic_credit=0.9)
     finally:
         con.close()
     per_unit = counts.groupby("unit_id")[["num", "den"]].sum()

@@ -103,7 +103,7 @@ def test_drill_rows_masked_for_the_demo_viewer_raw_for_a_permitted_one():
 
 def test_requests_csv_is_masked():
     con = fx.build_store(fx.requests_frame(masked_rows()))
-    data = rows_csv(con, DEMO_VIEWER, OCTOBER, Filters(), None)
+    data = rows_csv(con, DEMO_VIEWER, OCTOBER, Filters(), None, basic_credit=0.9)
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     check_masked(frame)
     text = data.decode("utf-8-sig")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.export.text import level_label, period_kind_label, tx
-from metrics.assess.schemes import LEVELS
+from metrics.core.levels import RANKED_LEVELS
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
@@ -28,7 +28,7 @@ scheme_key = c1.selectbox(
 )
 base = data.scheme(scheme_key)
 wanted = url_param("period", check=data.is_month, default=default)
-wanted_level = url_param("level", allowed=LEVELS, default=base.level)
+wanted_level = url_param("level", allowed=RANKED_LEVELS, default=base.level)
 if wanted and wanted not in month_options and data.is_month(wanted):
     month_options = [wanted, *month_options]      # a linked month outside the data: shown as empty
 month = c2.selectbox(
@@ -37,8 +37,8 @@ month = c2.selectbox(
     key="as_period",
 )
 level = c3.selectbox(
-    tx("level", language), LEVELS, format_func=lambda v: level_label(v, language),
-    index=LEVELS.index(wanted_level),
+    tx("level", language), RANKED_LEVELS, format_func=lambda v: level_label(v, language),
+    index=RANKED_LEVELS.index(wanted_level),
     key=f"as_level_{base.name}",
 )
 st.query_params.update({"scheme": scheme_key, "period": month, "level": level})

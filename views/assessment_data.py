@@ -16,7 +16,7 @@ from metrics.assess.scorecard import ScorecardBook
 from metrics.assess.scorecard_build import build_book
 from metrics.present.scorecard_frames import available_months, casemix_frame, default_month
 from metrics.store.snapshots import DataVersion, default_path
-from views.state import cursor, store_version, viewer
+from views.state import snapshot, viewer
 
 
 def who() -> str:
@@ -61,7 +61,7 @@ def _months(_con, version: DataVersion) -> tuple[list[str], str | None]:
 
 
 def months() -> tuple[list[str], str | None]:
-    return _months(cursor(), store_version())
+    return _months(*snapshot())
 
 
 def is_month(text: str) -> bool:
@@ -83,7 +83,7 @@ def _scored(_con, version: DataVersion, viewer_key: object, s: Scheme, period: P
 
 
 def scored(s: Scheme, period: Period, level: str) -> pd.DataFrame:
-    return _scored(cursor(), store_version(), viewer(), s, period, level)
+    return _scored(*snapshot(), viewer(), s, period, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -93,7 +93,7 @@ def _book(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Per
 
 
 def book(s: Scheme, period: Period, level: str) -> ScorecardBook:
-    return _book(cursor(), store_version(), viewer(), s, period, level)
+    return _book(*snapshot(), viewer(), s, period, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -106,7 +106,7 @@ def _files(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Pe
 def files(s: Scheme, period: Period, level: str, fmt: str, units: tuple[str, ...] | None,
           language: str) -> dict[str, bytes]:
     """{file name: bytes} of one export format (cached per snapshot and inputs)."""
-    return _files(cursor(), store_version(), viewer(), s, period, level, fmt, units, language)
+    return _files(*snapshot(), viewer(), s, period, level, fmt, units, language)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -116,4 +116,4 @@ def _casemix(_con, version: DataVersion, viewer_key: object, s: Scheme, period: 
 
 
 def casemix(s: Scheme, period: Period, level: str, metric: str) -> pd.DataFrame:
-    return _casemix(cursor(), store_version(), viewer(), s, period, level, metric)
+    return _casemix(*snapshot(), viewer(), s, period, level, metric)

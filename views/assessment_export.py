@@ -17,7 +17,7 @@ from metrics.assess.schemes import Scheme, SchemeError
 from metrics.assess.scorecard import ScorecardBook, UnitCard
 from metrics.store.snapshots import DataVersion
 from views import assessment_data as data
-from views.state import cursor, store_version, viewer
+from views.state import snapshot, viewer
 
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf", "csv": "text/csv", "zip": "application/zip"}
@@ -148,7 +148,7 @@ def _bulletin(scheme: Scheme, period: Period, level: str, language: str) -> None
         st.session_state[ready] = True
     if st.session_state.get(ready):
         with st.spinner(tx("working", language)):
-            files = _bulletin_files(cursor(), store_version(), viewer(), scheme, period, level, language)
+            files = _bulletin_files(*snapshot(), viewer(), scheme, period, level, language)
         cols = st.columns(len(files))
         for col, (name, blob) in zip(cols, files.items()):
             fmt = name.rsplit(".", 1)[-1]

@@ -14,15 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core.filters import Filters
-from metrics.core.i18n import fmt_period
+from metrics.core.formats import fmt_period
+from metrics.core.levels import RANKED_LEVELS, TERRITORIAL, child_level
 from metrics.present.common import (
-    LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
-    periods_between, unit_catalog,
+    PERIOD_KINDS, data_range, default_period, filter_options, path_to, periods_between, unit_catalog,
 )
 from metrics.core.periods import Period, custom, parse_period
 from metrics.store.snapshots import DataVersion
 from views import ui
-from views.state import cursor, lang, store_version, tr, translator, url_notice, viewer
+from views.state import lang, snapshot, tr, translator, url_notice, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
 ALL = "__all__"
@@ -162,7 +162,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
     names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
     chosen: str | None = None
-    for depth, level in enumerate(("district", "street", "community", "grid")):
+    for depth, level in enumerate(TERRITORIAL[1:]):
         if level == "district":
             kids = cat.loc[cat["level"] == "district", "unit_id"].tolist()
         else:
@@ -196,7 +196,7 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
 def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
     unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
-    present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
+    present = [lv for lv in RANKED_LEVELS if (cat["level"] == lv).any()]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:
@@ -234,7 +234,7 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
 
 def as_of_line() -> None:
     """Only the "data as of" line, for pages without filters (the glossary)."""
-    bounds, _ = _range_and_options(cursor(), store_version())
+    bounds, _ = _range_and_options(*snapshot())
     if bounds is not None:
         st.caption(f"{tr('data_as_of')} {bounds[1]:%Y-%m-%d %H:%M}")
 
@@ -250,8 +250,7 @@ def render() -> tuple[object, View]:
 
     Stops the page with a clear message when the store holds no requests.
     """
-    con = cursor()
-    version = store_version()
+    con, version = snapshot()
     page = _page_id()
     st.session_state["_fb_fresh"] = st.session_state.get("_fb_page") != page
     st.session_state["_fb_page"] = page

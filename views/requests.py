@@ -8,12 +8,13 @@ import math
 
 import streamlit as st
 
-from metrics.core.i18n import fmt_count
+from metrics.core.formats import fmt_count
 from metrics.present.rows import CSV_LIMIT, rows_csv
-from metrics.query.detail import DRILL_ORDER
+from metrics.present.common import PAGE_CREDIT
+from metrics.query.detail import DRILL_ORDER, drill_rows
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
-from views.cache import fetch
+from views.cache import cached
 from views.state import connection, int_check, lang, tr, translator, url_param, viewer
 
 PAGE_SIZE = 50
@@ -47,7 +48,8 @@ for key, value, default in (("metric", picked, None), ("sort", order, "received_
         del st.query_params[key]
 
 wanted = int(url_param("page", check=int_check(1, MAX_PAGE), default="1"))
-rows, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE)
+rows, total = cached(drill_rows)(me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE,
+                                 basic_credit=PAGE_CREDIT)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages,
                                    value=min(pages, wanted))
@@ -64,7 +66,8 @@ if total == 0:
     st.stop()
 
 if page_no != wanted:  # the number box moved, or the linked page was past the end
-    rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE)
+    rows, _ = cached(drill_rows)(me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE,
+                                 basic_credit=PAGE_CREDIT)
 shown = [c for c in COLUMNS if c in rows and (c not in ("credit", "hours") or rows[c].notna().any())]
 time_cols = ("received_at", "first_contact_at", "closed_at", "resolve_by")
 st.dataframe(
@@ -86,7 +89,7 @@ headers = {c: tr(f"col.{c}") for c in rows.columns}
 args = (me, view.period, view.filters, picked, order, descending, headers)
 st.download_button(
     tr("requests.csv", n=fmt_count(min(total, CSV_LIMIT), language)),
-    data=lambda: rows_csv(shared.cursor(), *args),
+    data=lambda: rows_csv(shared.cursor(), *args, basic_credit=PAGE_CREDIT),
     file_name=f"gridscore-requests-{view.period.label}.csv", mime="text/csv", icon=":material/download:",
 )
 if total > CSV_LIMIT:

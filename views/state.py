@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -45,12 +46,25 @@ def viewer() -> Viewer:
     return DEMO_VIEWER
 
 
+class _Moved(Exception):
+    """A new snapshot was published while the one named by a version was being opened."""
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: DataVersion) -> duckdb.DuckDBPyConnection:
-    return open_read(path)
+    """The snapshot ``version`` names, opened read-only; raises _Moved (nothing is cached) when the
+    file opened is already a newer one, so a connection is never cached under another snapshot's key."""
+    con = open_read(path)
+    (opened,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if data_version(Path(opened)) != version:
+        con.close()
+        raise _Moved
+    return con
 
 
 def store_version() -> DataVersion:
+    """The current snapshot's version, read now: for noticing a change (the wall's watch), not for
+    keying a result: use :func:`snapshot` for that, which pairs the version with its cursor."""
     return data_version(default_path())
 
 
@@ -59,8 +73,13 @@ def _current() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
     path = default_path()
     if not path.exists():
         raise StoreError(f"No GridScore store at {path}. Build one with: python -m metrics demo --db {path}")
-    version = data_version(path)
-    return _connection(str(path), version), version
+    for _ in range(5):
+        version = data_version(path)
+        try:
+            return _connection(str(path), version), version
+        except _Moved:
+            continue
+    raise StoreError(f"{path} keeps changing while it is opened; try again in a moment.")
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -68,8 +87,13 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _current()[0]
 
 
-def session_cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current snapshot; raises StoreError if the store is unusable."""
+def session_snapshot() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
+    """This session's cursor on the current snapshot and that snapshot's version, from one read of
+    the version: what is computed on the cursor may be cached under the version (views/cache.py).
+
+    The connection for a version is opened after the version was read, so it never holds an older
+    snapshot than its key. Raises StoreError if the store is unusable (the wall keeps its last data).
+    """
     try:
         con, version = _current()
     except OSError as exc:   # the file went away between the check and the open
@@ -77,16 +101,21 @@ def session_cursor() -> duckdb.DuckDBPyConnection:
     if st.session_state.get("_cursor_version") != version:
         st.session_state["_cursor"] = con.cursor()
         st.session_state["_cursor_version"] = version
-    return st.session_state["_cursor"]
+    return st.session_state["_cursor"], version
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current snapshot; stops the page with a clear error if unusable."""
+def snapshot() -> tuple[duckdb.DuckDBPyConnection, DataVersion]:
+    """:func:`session_snapshot`, stopping the page with a clear error if the store is unusable."""
     try:
-        return session_cursor()
+        return session_snapshot()
     except StoreError as exc:
         st.error(f"{tr('store.error')}: {exc}")
         st.stop()
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the current snapshot (see :func:`snapshot`)."""
+    return snapshot()[0]
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -29,12 +29,12 @@ import pydeck as pdk
 import streamlit as st
 
 from metrics.present import wall
-from metrics.core.i18n import fmt_period, fmt_value
+from metrics.core.formats import fmt_period, fmt_value
 from metrics.core.periods import parse_month
 from metrics.core.registry import BY_ID
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import wall_parts as parts
-from views.state import StoreError, int_check, lang, session_cursor, store_version, tr, url_param, viewer
+from views.state import StoreError, int_check, lang, session_snapshot, store_version, tr, url_param, viewer
 
 ROTATE_S, ROTATE_MIN = 20, 5
 REFRESH_S, WATCH_S = 300, 60
@@ -136,7 +136,7 @@ st.html(parts.CSS)
 now = dt.datetime.now()
 stale_since: dt.datetime | None = None
 try:
-    con, version = session_cursor(), store_version()
+    con, version = session_snapshot()
     data = _assemble(con, version, me, language, month_text, map_metric, map_level)
     st.session_state["_wall_last"] = (data, now, (language, month_text, map_metric, map_level))
 except (StoreError, OSError, duckdb.Error) as exc:

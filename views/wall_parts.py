@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from metrics.present import geo
 from metrics.assess.alerts import Alert
-from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.core.formats import fmt_count, fmt_pp, fmt_rate, fmt_relative
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt

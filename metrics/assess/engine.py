@@ -28,6 +28,7 @@ import pandas as pd
 
 from metrics.core import registry
 from metrics.core.access import Viewer
+from metrics.core.conditions import VISITED
 from metrics.core.filters import Filters
 from metrics.core.periods import Period, parse_month, window_ending
 from metrics.query.tables import unit_table
@@ -41,7 +42,7 @@ def volume(table: pd.DataFrame, basis: str) -> pd.Series:
     if basis == "requests":
         return table["requests"].fillna(0)
     if basis == "visited":
-        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == registry.VISITED]
+        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == VISITED]
         candidates = [c for c in visited if c in table]
         if not candidates:
             raise KeyError("the unit table has no denominator column for 'visited' (e.g. resolution_rate_den)")
@@ -56,7 +57,7 @@ def volume_column(scheme: Scheme) -> str:
         return "requests"
     if basis == "visited":
         rates = [i.metric for i in scheme.indicators if registry.BY_ID.get(i.metric) is not None
-                 and registry.BY_ID[i.metric].denominator == registry.VISITED]
+                 and registry.BY_ID[i.metric].denominator == VISITED]
         return rates[0] if rates else "resolution_rate"
     return basis
 
@@ -116,13 +117,23 @@ def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray) -
     return reasons
 
 
+def best_first(scores: np.ndarray, requests: np.ndarray, unit_id: np.ndarray) -> np.ndarray:
+    """Row positions best first: score (rounded to SCORE_DECIMALS) desc, then requests desc, then unit_id.
+
+    The one tie-break of the assessment (the scheme's ``tie_break = "volume"``), shared by
+    :func:`rank_order` and the rank-stability draws. ``scores`` is one score per row, or a
+    2-D array with one ranking per row of draws (the last axis are the units).
+    """
+    tie = np.lexsort((np.asarray(unit_id).astype(str), -np.asarray(requests, dtype=float)))
+    return tie[np.argsort(-np.round(scores[..., tie], SCORE_DECIMALS), axis=-1, kind="stable")]
+
+
 def rank_order(score: np.ndarray, requests: np.ndarray, unit_id: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Ranks 1..n for eligible rows (NaN elsewhere): score desc, then requests desc, then unit_id."""
+    """Ranks 1..n for eligible rows (NaN elsewhere), in :func:`best_first` order."""
     rank = np.full(len(score), np.nan)
     idx = np.flatnonzero(eligible)
     if idx.size:
-        keys = (unit_id[idx].astype(str), -requests[idx], -np.round(score[idx], SCORE_DECIMALS))
-        order = idx[np.lexsort(keys)]
+        order = idx[best_first(score[idx], requests[idx], unit_id[idx])]
         rank[order] = np.arange(1, order.size + 1)
     return rank
 

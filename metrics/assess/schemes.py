@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from metrics.core.registry import BY_ID
+from metrics.core.levels import RANKED_LEVELS
+from metrics.core.registry import BY_ID, DEFAULT_PARAMS
 
 SCHEMES_DIR = Path(__file__).resolve().parents[2] / "data" / "schemes"
 DEFAULT_SCHEME = "beijing-3rates"
 
 Method = Literal["direct", "target", "minmax", "percentile"]
 METHODS: tuple[str, ...] = ("direct", "target", "minmax", "percentile")
-LEVELS: tuple[str, ...] = ("district", "street", "community", "grid", "department")
 VOLUME_BASES: tuple[str, ...] = ("visited", "requests")
 WEIGHT_TOLERANCE = 1e-9
 
@@ -266,8 +266,8 @@ def parse_scheme(raw: dict[str, Any], file: str = "<scheme>") -> Scheme:
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
         raise f.error("indicators.weight", f"weights sum to {total!r}, not 1")
     level = f.get("level", str, "street")
-    if level not in LEVELS:
-        raise f.error("level", f"unknown level {level!r} (known: {', '.join(LEVELS)})")
+    if level not in RANKED_LEVELS:
+        raise f.error("level", f"unknown level {level!r} (known: {', '.join(RANKED_LEVELS)})")
     tie_break = f.get("tie_break", str, "volume")
     if tie_break != "volume":
         raise f.error("tie_break", f"unknown tie-break {tie_break!r} (known: volume)")
@@ -284,7 +284,7 @@ def parse_scheme(raw: dict[str, Any], file: str = "<scheme>") -> Scheme:
         title_zh=f.get("title_zh", str), title_en=f.get("title_en", str),
         author=f.get("author", str, ""), created=str(f.get("created", object, "")),
         note=f.get("note", str, "").strip(), level=level, period=_period(f.table("period")),
-        basic_credit=f.number("basic_credit", 0.9, lo=0.0, hi=1.0),
+        basic_credit=f.number("basic_credit", DEFAULT_PARAMS["basic_credit"], lo=0.0, hi=1.0),
         min_volume=_min_volume(f.table("min_volume")), tie_break="volume",
         indicators=indicators, bonus=tuple(_rule(r) for r in f.tables("bonus")),
         deductions=tuple(_rule(r) for r in f.tables("deductions")), grades=_grades(f),

@@ -69,7 +69,7 @@ def _indicator_ranks(scored: pd.DataFrame, metric: str) -> pd.Series:
 def category_breakdown(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
                        level: str) -> pd.DataFrame:
     """Per unit × category: requests, and num / den of each rate indicator (one query)."""
-    return unit_category_rates(con, viewer, level, period, _rate_ids(scheme), scheme.basic_credit)
+    return unit_category_rates(con, viewer, level, period, _rate_ids(scheme), basic_credit=scheme.basic_credit)
 
 
 def _drags(breakdown: pd.DataFrame, scored: pd.DataFrame, scheme: Scheme, top: int = TOP_DRAGS

@@ -5,9 +5,9 @@ import argparse
 from pathlib import Path
 
 from metrics.cli.common import add_db_option, db_path, fail
+from metrics.core.levels import TERRITORIAL
 from metrics.ingest.boundaries import import_boundaries
 from metrics.ingest.coords import CRS
-from metrics.ingest.mapping import UNIT_LEVELS
 from metrics.ingest.readers import ReadError
 from metrics.store.snapshots import StoreError
 
@@ -15,7 +15,7 @@ from metrics.store.snapshots import StoreError
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="GeoJSON (.geojson/.json), or a Shapefile (.zip/.shp)")
     add_db_option(parser)
-    parser.add_argument("--level", choices=UNIT_LEVELS,
+    parser.add_argument("--level", choices=TERRITORIAL,
                         help="level of the units (needed with --create; else narrows name matching)")
     parser.add_argument("--id-field", help="feature property holding the unit id (default: the feature's id)")
     parser.add_argument("--name-field", default="name", help="feature property holding the unit name (default name)")

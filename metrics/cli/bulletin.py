@@ -16,7 +16,8 @@ from pathlib import Path
 import duckdb
 
 from metrics.assess.bulletin import build_bulletin
-from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
+from metrics.assess.schemes import DEFAULT_SCHEME
+from metrics.core.levels import RANKED_LEVELS
 from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
 from metrics.core.access import DEMO_VIEWER
 from metrics.export.bulletin_files import FORMATS, write_bulletin
@@ -29,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
     parser.add_argument("--format", choices=FORMATS, action="append", required=True,
                         help="docx or pdf (repeat for both)")
     parser.add_argument("--out", type=Path, required=True, help="directory to write into (created if missing)")

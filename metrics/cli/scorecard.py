@@ -21,7 +21,8 @@ from metrics.core.access import DEMO_VIEWER
 from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme, out_dir_problem
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
-from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
+from metrics.assess.schemes import DEFAULT_SCHEME
+from metrics.core.levels import RANKED_LEVELS
 from metrics.assess.scorecard_build import build_book
 from metrics.store.runlog import record_run, run_log_path
 
@@ -30,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
     parser.add_argument("--unit", action="append", default=None, metavar="ID",
                         help="print the card of this unit only (repeatable); default: every unit")
     parser.add_argument("--format", choices=(*FORMATS, "zip"), required=True)

@@ -18,7 +18,8 @@ from metrics.core.access import DEMO_VIEWER
 from metrics.assess.engine import assess, ranking
 from metrics.cli.common import add_db_option, fail, open_for_scheme
 from metrics.core.periods import Period
-from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS, Scheme
+from metrics.assess.schemes import DEFAULT_SCHEME, Scheme
+from metrics.core.levels import RANKED_LEVELS
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 COLUMNS = ("unit_id", "unit_name", "requests", *RATES, "score", "rank", "grade", "grade_en",
@@ -30,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
     parser.add_argument("--format", choices=("csv", "table", "json"), default="table")
 
 

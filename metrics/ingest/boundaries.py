@@ -19,10 +19,11 @@ from pathlib import Path
 import pyarrow as pa
 import shapely
 
+from metrics.core.levels import TERRITORIAL
 from metrics.ingest.boundary_files import read_features
 from metrics.ingest.coords import CRS, geometry_to_geojson, transform_geometry
 from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
-from metrics.ingest.mapping import DEFAULT_NULLS, UNIT_LEVELS
+from metrics.ingest.mapping import DEFAULT_NULLS
 from metrics.ingest.names import name_key
 from metrics.store.snapshots import after_write, write_snapshot
 
@@ -131,8 +132,8 @@ def import_boundaries(db: Path | str, path: Path, level: str | None = None, id_f
                       name_field: str | None = "name", parent_field: str | None = None, crs: str = "wgs84",
                       create: bool = False) -> BoundaryResult:
     """Match (or, with create, add) a unit per feature and store its polygon; see the module doc."""
-    if (level is not None and level not in UNIT_LEVELS) or crs not in CRS:
-        raise ValueError(f"level one of {', '.join(UNIT_LEVELS)}, crs one of {', '.join(CRS)}")
+    if (level is not None and level not in TERRITORIAL) or crs not in CRS:
+        raise ValueError(f"level one of {', '.join(TERRITORIAL)}, crs one of {', '.join(CRS)}")
     if create and level is None:
         raise ValueError("--create needs --level: the level of the units it creates")
     started, started_at = time.perf_counter(), dt.datetime.now()

@@ -11,6 +11,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from metrics.core.levels import LEVELS, TERRITORIAL
+
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "data" / "mappings"
 
 TEXT = ("channel", "category", "subcategory", "description", "address", "citizen_name",
@@ -38,8 +40,6 @@ BOOL_WORDS: dict[str, bool] = {
 # Read as empty in every column unless a mapping's ``null_values`` replaces the list (compared
 # ignoring case and surrounding spaces; blanks are always empty).
 DEFAULT_NULLS = ("NA", "N/A", "NULL", "None", "NaN", "-", "无", "空")
-UNIT_LEVELS = ("city", "district", "street", "community", "grid")
-LEVELS = (*UNIT_LEVELS, "department")   # as metrics.query.tables.LEVELS, which would load pandas for the import CLI
 
 
 class MappingError(ValueError):
@@ -139,7 +139,7 @@ def _unit_match(data: object, where: str) -> UnitMatch | None:
     levels = tuple(data.get("levels", ()))
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad or (levels and len(levels) != len(columns)):
-        raise MappingError(f"{where}.levels: one of {UNIT_LEVELS} per column, got {list(levels)}")
+        raise MappingError(f"{where}.levels: one of {TERRITORIAL} per column, got {list(levels)}")
     if by == "id" and len(columns) != 1:
         raise MappingError(f"{where}: match = 'id' takes exactly one column")
     create = data.get("create", False)

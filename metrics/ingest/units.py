@@ -17,7 +17,8 @@ import duckdb
 
 from metrics.ingest import readers
 from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
-from metrics.ingest.mapping import DEFAULT_NULLS, LEVELS, UNIT_LEVELS
+from metrics.core.levels import LEVELS, TERRITORIAL
+from metrics.ingest.mapping import DEFAULT_NULLS
 from metrics.ingest.names import name_key
 from metrics.store.snapshots import StoreError, after_write, write_snapshot
 
@@ -140,7 +141,7 @@ def _validate(rows: list[tuple[int, dict]], existing: dict[str, tuple[str, str, 
             continue
         parent_level = units[r["parent_id"]][1]
         if r["level"] == "city" or (r["level"] != "department" and parent_level != "city" and (
-                parent_level == "department" or UNIT_LEVELS.index(parent_level) >= UNIT_LEVELS.index(r["level"]))):
+                parent_level == "department" or TERRITORIAL.index(parent_level) >= TERRITORIAL.index(r["level"]))):
             reasons[n].append(f"level: a {r['level']} cannot be under the {parent_level} '{r['parent_id']}'")
     for n, r in rows:   # cycles: walking up from a unit must reach the top
         seen, uid = set(), r.get("unit_id")
