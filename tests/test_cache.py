@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.store.snapshots import after_write, data_version, rollback, write_snapshot
+from metrics.store.history import rollback
+from metrics.store.snapshots import after_write, data_version, write_snapshot
 from tests.fixtures_requests import build_store
 
 

@@ -28,7 +28,7 @@ from metrics.store.files import HISTORY_KEEP, history_dir, list_snapshots, reade
 from metrics.store.rollup import refresh_rollups
 
 __all__ = ["HISTORY_KEEP", "DataVersion", "StoreError", "after_write", "check_schema", "create_schema", "data_version",
-           "default_path", "history_dir", "list_snapshots", "open_read", "readers_dir", "rebuild_closure", "rollback",
+           "default_path", "history_dir", "list_snapshots", "open_read", "readers_dir", "rebuild_closure",
            "write_snapshot"]
 
 SCHEMA_VERSION = 2   # 2: requests.location_status, import_fields
@@ -171,13 +171,6 @@ def _archive(path: Path, label: str) -> None:
     os.link(path, hist / f"{stamp}-{label}.duckdb")  # a hard link: no copy, old inode kept alive
     for old in list_snapshots(path)[HISTORY_KEEP:]:
         old.unlink()
-
-
-def rollback(path: Path | str | None = None) -> Path:
-    """Make the newest archived snapshot current again (see :mod:`metrics.store.history`)."""
-    from metrics.store.history import rollback as undo
-
-    return undo(Path(path) if path else default_path()).restored
 
 
 def after_write(con: duckdb.DuckDBPyConnection) -> None:
