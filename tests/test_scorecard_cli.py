@@ -19,7 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:Use
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2026-09"
-CASES = [("beijing-3rates", "street"), ("beijing-3rates-window", "street"), ("cityscore-targets", "street"),
+CASES = [("beijing-3rates", "street"), ("beijing-3rates-window", "street"), ("cityscore", "street"),
          ("beijing-3rates", "department")]
 
 
