@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.export.text import level_label, period_kind_label, tx
 from metrics.assess.schemes import LEVELS
+from metrics.present import assess_defaults as defaults
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
@@ -35,9 +36,11 @@ month = c2.selectbox(
     index=month_options.index(wanted) if wanted in month_options else month_options.index(default),
     key="as_period",
 )
+with_data, in_scope = data.levels_with_data(base, data.period_of(base, month))
 level = c3.selectbox(
     tx("level", language), LEVELS, format_func=lambda v: level_label(v, language),
-    index=LEVELS.index(params["level"]) if params.get("level") in LEVELS else LEVELS.index(base.level),
+    index=LEVELS.index(params["level"]) if params.get("level") in LEVELS
+    else LEVELS.index(defaults.default_level(base, with_data)),
     key=f"as_level_{base.name}",
 )
 st.query_params.update({"scheme": scheme_key, "period": month, "level": level})
@@ -50,7 +53,11 @@ st.caption(f"{tx('period', language)}: {period.label} · {period.start:%Y-%m-%d}
 
 book = data.book(scheme, period, level)
 if not book.ranking or all(c.requests == 0 for c in book.ranking):
-    st.info(tx("no_requests", language, period=period.label))
+    st.info(defaults.empty_level_message(in_scope, period, level, with_data, language) if in_scope
+            else tx("no_requests", language, period=period.label))
+    st.stop()
+if (cannot := data.cannot_score(scheme, period, level, language)) is not None:
+    st.info(cannot)
     st.stop()
 
 names = ("tab.ranking", "tab.lists", "tab.card", "tab.compare", "tab.fairness", "tab.export")

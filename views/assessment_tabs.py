@@ -55,6 +55,8 @@ def _table(frame: pd.DataFrame, language: str, key: str, height: int | None = No
 
 
 def ranking(book: ScorecardBook, language: str) -> None:
+    if book.left_out:
+        st.warning(book.left_out_note(language))
     st.caption(tx("ranked_units", language, n=len(book.ranked), m=len(book.insufficient)) + " · "
                + tx("score_formula", language))
     _table(ranking_frame(book, language), language, "as_ranking", height=min(36 * (len(book.ranked) + 1) + 3, 620))
@@ -88,6 +90,8 @@ def scorecard(book: ScorecardBook, scheme: Scheme, period: Period, level: str, l
     cols[2].metric(tx("rank", language), f"{card.rank} / {len(book.ranked)}" if card.rank else "—",
                    delta=None if card.rank_change is None else f"{card.rank_change:+d}", border=True)
     cols[3].metric(tx("volume", language), f"{card.volume:,}", border=True)
+    if book.left_out:
+        st.caption(book.left_out_note(language))
     _table(card_frame(book, card, language), language, "as_card_table")
     left, right = st.columns(2)
     with left:

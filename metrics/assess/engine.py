@@ -223,12 +223,17 @@ def _grades(score: np.ndarray, insufficient: np.ndarray, scheme: Scheme) -> list
 
 def left_out_note(scored: pd.DataFrame, lang: str = "zh") -> str:
     """One line naming the indicators left out and the renormalised weights; '' when none was."""
-    left_out = scored.attrs.get("left_out") or ()
+    return note_text(scored.attrs.get("left_out") or (), scored.attrs.get("weights", {}), lang)
+
+
+def note_text(left_out: tuple[str, ...], weights: dict[str, float], lang: str = "zh") -> str:
+    """The left-out line from its parts (the scorecard book keeps the parts)."""
     if not left_out:
         return ""
-    names = ", ".join(registry.BY_ID[m].zh if lang == "zh" else registry.BY_ID[m].en for m in left_out)
-    weights = ", ".join(f"{registry.BY_ID[m].zh if lang == 'zh' else registry.BY_ID[m].en} {100 * w:.1f}%"
-                        for m, w in scored.attrs.get("weights", {}).items())
+    def label(m: str) -> str:
+        return registry.BY_ID[m].zh if lang == "zh" else registry.BY_ID[m].en
+    names = ", ".join(map(label, left_out))
+    weights = ", ".join(f"{label(m)} {100 * w:.1f}%" for m, w in weights.items())
     if lang == "zh":
         return f"数据中没有：{names}（本期所有单位均无数据），已不计入；其余权重按比例调整为：{weights}"
     return f"Not in the data: {names} (no unit has a value this period), left out; the other weights renormalised to: {weights}"

@@ -41,6 +41,8 @@ class _Sheet:
     def title(self, book: ScorecardBook, lang: str, what: str, ncols: int) -> None:
         self.ws.merge_range(0, 0, 0, max(ncols - 1, 1), f"{tx('title', lang)} · {what}", self.f["title"])
         self.ws.merge_range(1, 0, 1, max(ncols - 1, 1), _subtitle(book, lang), self.f["sub"])
+        if book.left_out:     # row 2: which indicators the data lacks and the weights that applied
+            self.ws.merge_range(2, 0, 2, max(ncols - 1, 1), book.left_out_note(lang), self.f["note"])
 
     def print_setup(self, header_row: int | None, ncols: int, landscape: bool = True) -> None:
         ws = self.ws
@@ -80,6 +82,7 @@ def _formats(wb: xlsxwriter.Workbook) -> dict:
         "section": f(bold=True, font_size=11, bottom=1),
         "red": f(bold=True, bg_color="#C6EFCE"), "black": f(bold=True, bg_color="#595959", font_color="#FFFFFF"),
         "wrap": f(text_wrap=True, valign="top"),
+        "note": f(bold=True, font_color="#9C5700", font_size=9),
     }
 
 
@@ -280,10 +283,12 @@ def _scheme(wb, fmts, book: ScorecardBook, lang: str) -> None:
         sh.text(row, 0, tx("none", lang))
     row += 2
     sh.text(row, 0, tx("grades", lang), "section")
-    for grade in s.grades:
+    quartiles = ("≥ Q3", "≥ Q2", "≥ Q1", "< Q1")     # grades = "quartiles": cut at the units' quartiles
+    for k, grade in enumerate(s.grades):
         row += 1
         sh.text(row, 0, grade.name_zh if lang == "zh" else grade.name_en)
-        sh.text(row, 1, f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
+        sh.text(row, 1, quartiles[k] if s.grades_by == "quartiles" else
+                f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
     row += 2
     sh.text(row, 0, tx("definitions", lang), "section")
     row += 1
