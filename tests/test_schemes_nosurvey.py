@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,6 @@ def per_department(ref: pd.DataFrame) -> pd.DataFrame:
 
 
 def scores_json(db: Path, scheme: str, *extra: str) -> tuple[list[dict], str]:
-    import sys
     proc = subprocess.run([sys.executable, "-m", "metrics", "scores", "--db", str(db), "--period", MONTH,
                            "--scheme", scheme, "--format", "json", *extra],
                           cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
@@ -87,7 +87,7 @@ def test_cityscore_ranks_boston_departments_against_pandas(boston):
     for unit in want:
         assert got[unit]["score"] == pytest.approx(d.loc[unit, "score"], abs=1e-4)
         assert got[unit]["on_time_response_rate_score"] is None
-    assert "Not in the data: On-time response rate" in err and "On-time closure rate 57.1%" in err
+    assert "Not in this period's data: On-time response rate" in err and "On-time closure rate 57.1%" in err
     assert "Time to close, median 42.9%" in err
 
 
@@ -217,10 +217,10 @@ def test_left_out_note_in_ranking_and_every_export(boston, tmp_path):
         book = build_book(con, DEMO_VIEWER, load_scheme("cityscore"), parse_month(MONTH))
     finally:
         con.close()
-    note = "Not in the data: On-time response rate (no unit has a value this period), left out; " \
+    note = "Not in this period's data: On-time response rate, left out; " \
            "the other weights renormalised to: On-time closure rate 57.1%, Time to close, median 42.9%"
     assert book.left_out_note("en") == note
-    assert "数据中没有：按时响应率" in book.left_out_note("zh")
+    assert "本期数据中没有：按时响应率" in book.left_out_note("zh")
     assert [i.weight for i in book.ranked[0].indicators] == pytest.approx([4 / 7, 0.0, 3 / 7])
     xlsx = render(book, "xlsx", "en")
     wb = openpyxl.load_workbook(io.BytesIO(next(iter(xlsx.values()))))
@@ -230,7 +230,7 @@ def test_left_out_note_in_ranking_and_every_export(boston, tmp_path):
     pdf = tmp_path / "cards.pdf"
     pdf.write_bytes(next(iter(render(book, "pdf", "en").values())))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Not in the data: On-time response rate" in " ".join(text.split())
+    assert "Not in this period's data: On-time response rate" in " ".join(text.split())
 
 
 @pytest.fixture
@@ -263,7 +263,34 @@ def test_assessment_page_on_a_city_without_streets(boston_page):
     assert not at.warning and len(at.tabs) == 6
     assert at.dataframe[0].value.iloc[:, 0].tolist()[:3] == [1, 2, 3]
     at = boston_page(scheme="cityscore")
-    assert [w.value for w in at.warning][0].startswith("Not in the data: On-time response rate")
+    assert [w.value for w in at.warning][0].startswith("Not in this period's data: On-time response rate")
     at = boston_page(scheme="cityscore", level="street")
     assert [i.value for i in at.info] == [
         "100 requests in 2022-01, but none in a unit of level Street / township: levels with data: District, Department."]
+
+
+@needs_data
+def test_no_deadlines_leaves_out_on_time_closure_and_overdue(tmp_path):
+    """Boston imported without its target_dt: overdue would read 0 for all, so it is left out with on-time closure."""
+    db, mapping = tmp_path / "b.duckdb", tmp_path / "boston.toml"
+    mapping.write_text(BOSTON_MAPPING.replace('resolve_by = "target_dt"\n', ""), encoding="utf-8")
+    metrics("init", "--db", str(db), "--city", "Boston")
+    metrics("import", str(DATA / "boston311-100.csv"), "--db", str(db), "--mapping", str(mapping), "--quiet")
+    rows, err = scores_json(db, "timeliness")
+    assert err.strip() == ("note: Not in this period's data: On-time closure rate, Overdue, "
+                           "left out; the other weights renormalised to: Time to close, median 100.0%")
+    ranked = [r for r in rows if r["rank"] is not None]
+    assert len(ranked) >= 3 and all(r["score"] == r["close_hours_p50_score"] for r in ranked)
+    refused = subprocess.run([sys.executable, "-m", "metrics", "scores", "--db", str(db), "--period", MONTH,
+                              "--scheme", str(require_all(tmp_path))], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "require_all = true" in refused.stderr and "on_time_close_rate, overdue" in refused.stderr
+
+
+def require_all(tmp_path: Path) -> Path:
+    from metrics.assess.schemes import SCHEMES_DIR
+    path = tmp_path / "strict.toml"
+    text = (SCHEMES_DIR / "timeliness.toml").read_text(encoding="utf-8")
+    path.write_text(text.replace('grades = "quartiles"', 'grades = "quartiles"\nrequire_all = true'), encoding="utf-8")
+    return path

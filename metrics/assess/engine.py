@@ -235,8 +235,8 @@ def note_text(left_out: tuple[str, ...], weights: dict[str, float], lang: str = 
     names = ", ".join(map(label, left_out))
     weights = ", ".join(f"{label(m)} {100 * w:.1f}%" for m, w in weights.items())
     if lang == "zh":
-        return f"数据中没有：{names}（本期所有单位均无数据），已不计入；其余权重按比例调整为：{weights}"
-    return f"Not in the data: {names} (no unit has a value this period), left out; the other weights renormalised to: {weights}"
+        return f"本期数据中没有：{names}，已不计入；其余权重按比例调整为：{weights}"
+    return f"Not in this period's data: {names}, left out; the other weights renormalised to: {weights}"
 
 
 def ranking(scored: pd.DataFrame) -> pd.DataFrame:
