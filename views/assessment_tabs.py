@@ -7,6 +7,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.core import registry
 from metrics.export.text import metric_label, tx
 from metrics.core.periods import Period
 from metrics.assess.schemes import Scheme
@@ -33,8 +34,11 @@ def _config(frame: pd.DataFrame, language: str) -> dict[str, object]:
     """Number formats by column label: scores 0.00, rates %, changes signed."""
     cfg: dict[str, object] = {}
     score, change = tx("score", language), tx("change", language)
+    not_rates = {metric_label(m.id, language): m.unit for m in registry.METRICS if m.unit != "rate"}
     for col in frame.columns:
-        if col == score:
+        if col in not_rates:     # hours, counts: plain numbers, never a percentage
+            cfg[col] = st.column_config.NumberColumn(col, format="%.1f" if not_rates[col] == "hours" else "%d")
+        elif col == score:
             cfg[col] = st.column_config.ProgressColumn(col, min_value=0, max_value=100, format="%.2f")
         elif col in (change, tx("rank_change", language)):
             cfg[col] = st.column_config.NumberColumn(col, format="%+.2f" if col == change else "%+d")

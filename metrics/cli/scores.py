@@ -49,7 +49,7 @@ def scores_frame(scored: pd.DataFrame, scheme_columns: tuple[str, ...]) -> pd.Da
 
 
 def _print_table(out: pd.DataFrame, title: str) -> None:
-    shown = out.copy()
+    shown = out.drop(columns=[c for c in RATES if c in out and out[c].isna().all()])   # no survey: no columns
     for c in RATES:
         if c in shown:
             shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
