@@ -181,6 +181,10 @@ def test_quartile_grades_cut_at_the_ranked_units_quartiles():
     # a score exactly on a cut takes the higher grade
     assert scored["score"].tolist() == pytest.approx([30, 35, 40, 45, 50])
     assert scored["grade_en"].tolist() == ["Poor", "Fair", "Good", "Excellent", "Excellent"]
+    # the overview's floor alert flags exactly the units graded in the bottom quartile band
+    from metrics.assess.alerts import floor_alerts
+    alerts = floor_alerts(scored.reset_index().assign(name_en=None), scheme, floors={})
+    assert [(a.subject, a.value, a.threshold) for a in alerts] == [("D0", 30.0, 35.0)]
     # an unranked unit (too few requests) gets no grade and does not move the cuts
     table.loc[5] = ["D5", "D5", 2, 1.0, 5.0, 1, np.nan]
     again = score_units(table, scheme).set_index("unit_id")
