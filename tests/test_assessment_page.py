@@ -34,7 +34,7 @@ def page(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.parametrize("query", [
     {},
     {"scheme": "beijing-3rates-window", "period": "2026-09"},
-    {"scheme": "cityscore-targets", "level": "community"},
+    {"scheme": "cityscore", "level": "community"},
     {"level": "grid"},
     {"level": "department", "lang": "en"},
     {"period": "2020-01"},

@@ -12,7 +12,7 @@ from metrics.assess.schemes import (
     SCHEMES_DIR, SchemeError, known_metric_ids, list_schemes, load_scheme, parse_scheme,
 )
 
-SHIPPED = ("beijing-3rates", "three-rates-20-40-40", "beijing-3rates-window", "cityscore-targets")
+SHIPPED = ("beijing-3rates", "three-rates-20-40-40", "beijing-3rates-window", "cityscore", "timeliness")
 
 
 def test_shipped_schemes_load():
@@ -94,7 +94,9 @@ def broken(change) -> dict:
      r"t\.toml: indicators\[1\]\.metric: unknown metric 'happiness_rate'"),
     (lambda d: d["indicators"][2].update(method="vibes"), r"indicators\[2\]\.method: unknown method 'vibes'"),
     (lambda d: d["indicators"][0].update(method="target"), r"indicators\[0\]\.target: required"),
-    (lambda d: d["indicators"][0].update(metric="repeat_rate"), r"indicators\[0\]\.metric: repeat_rate is lower-is-better"),
+    (lambda d: d["indicators"][0].update(direction="sideways"), r"indicators\[0\]\.direction: unknown direction 'sideways'"),
+    (lambda d: d.update(grades="deciles"), r"t\.toml: grades: unknown grades 'deciles'"),
+    (lambda d: d.update(require_all="yes"), r"t\.toml: require_all: expected bool"),
     (lambda d: d["indicators"][0].update(metric="staff_per_10k"), r"indicators\[0\]\.method: 'direct' scores a rate"),
     (lambda d: d["indicators"][0].update(weight="a lot"), r"indicators\[0\]\.weight: expected float"),
     (lambda d: d["grades"][1].update(min=85), r"grades: gap between 'Fair' \(ends 80\) and 'Good' \(starts 85\)"),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.export.text import level_label, period_kind_label, tx
 from metrics.core.levels import RANKED_LEVELS
+from metrics.present import assess_defaults as defaults
 from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
@@ -28,7 +29,6 @@ scheme_key = c1.selectbox(
 )
 base = data.scheme(scheme_key)
 wanted = url_param("period", check=data.is_month, default=default)
-wanted_level = url_param("level", allowed=RANKED_LEVELS, default=base.level)
 if wanted and wanted not in month_options and data.is_month(wanted):
     month_options = [wanted, *month_options]      # a linked month outside the data: shown as empty
 month = c2.selectbox(
@@ -36,6 +36,8 @@ month = c2.selectbox(
     index=month_options.index(wanted) if wanted in month_options else month_options.index(default),
     key="as_period",
 )
+with_data, in_scope = data.levels_with_data(base, data.period_of(base, month))
+wanted_level = url_param("level", allowed=RANKED_LEVELS, default=defaults.default_level(base, with_data))
 level = c3.selectbox(
     tx("level", language), RANKED_LEVELS, format_func=lambda v: level_label(v, language),
     index=RANKED_LEVELS.index(wanted_level),
@@ -51,7 +53,11 @@ st.caption(f"{tx('period', language)}: {period.label} · {period.start:%Y-%m-%d}
 
 book = data.book(scheme, period, level)
 if not book.ranking or all(c.requests == 0 for c in book.ranking):
-    st.info(tx("no_requests", language, period=period.label))
+    st.info(defaults.empty_level_message(in_scope, period, level, with_data, language) if in_scope
+            else tx("no_requests", language, period=period.label))
+    st.stop()
+if (cannot := data.cannot_score(scheme, period, level, language)) is not None:
+    st.info(cannot)
     st.stop()
 
 names = ("tab.ranking", "tab.lists", "tab.card", "tab.compare", "tab.fairness", "tab.export")

@@ -14,6 +14,7 @@ from metrics.assess.scheme_edit import list_custom
 from metrics.assess.schemes import Scheme, SchemeError, list_schemes, load_scheme
 from metrics.assess.scorecard import ScorecardBook
 from metrics.assess.scorecard_build import build_book
+from metrics.present import assess_defaults as defaults
 from metrics.present.scorecard_frames import available_months, casemix_frame, default_month
 from metrics.store.snapshots import DataVersion, default_path
 from views.state import snapshot, viewer
@@ -117,3 +118,26 @@ def _casemix(_con, version: DataVersion, viewer_key: object, s: Scheme, period: 
 
 def casemix(s: Scheme, period: Period, level: str, metric: str) -> pd.DataFrame:
     return _casemix(*snapshot(), viewer(), s, period, level, metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _levels(_con, version: DataVersion, viewer_key: object, period: Period, credit: float) -> tuple[list[str], int]:
+    return (defaults.levels_with_data(_con, viewer(), period, credit),
+            defaults.scope_requests(_con, viewer(), period, credit))
+
+
+def levels_with_data(s: Scheme, period: Period) -> tuple[list[str], int]:
+    """(levels whose units have requests in the period, requests in the viewer's scope)."""
+    return _levels(*snapshot(), viewer(), period, s.basic_credit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cannot_score(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str,
+                  language: str) -> str | None:
+    scored_ = _scored(_con, version, viewer_key, s, period, level)
+    return defaults.cannot_score_message(_con, viewer(), s, period, level, scored_, language)
+
+
+def cannot_score(s: Scheme, period: Period, level: str, language: str) -> str | None:
+    """What the data lacks for this scheme, and which schemes to try (None when it scores)."""
+    return _cannot_score(*snapshot(), viewer(), s, period, level, language)

@@ -55,6 +55,9 @@ def floor_alerts(scored: pd.DataFrame, scheme: Scheme, floors: dict[str, float] 
     passing = min(g.min for g in scheme.grades if g is not bottom) if len(scheme.grades) > 1 else bottom.max
     out: list[Alert] = []
     ok = scored[~scored["insufficient"].astype(bool)] if "insufficient" in scored else scored
+    if scheme.grades_by == "quartiles":     # the bottom band starts below the ranked units' first quartile
+        scores = pd.to_numeric(ok["score"], errors="coerce").dropna().round(9) if "score" in ok else pd.Series()
+        passing = float(np.quantile(scores, 0.25)) if len(scores) else -math.inf
     for row in ok.itertuples(index=False):
         base = dict(subject=row.unit_id, name_zh=row.unit_name, name_en=row.name_en or row.unit_name)
         score = getattr(row, "score", float("nan"))

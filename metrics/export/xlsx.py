@@ -212,10 +212,12 @@ def _scheme(wb, fmts, book: ScorecardBook, lang: str) -> None:
         sh.text(row, 0, tx("none", lang))
     row += 2
     sh.text(row, 0, tx("grades", lang), "section")
-    for grade in s.grades:
+    quartiles = ("≥ Q3", "≥ Q2", "≥ Q1", "< Q1")     # grades = "quartiles": cut at the units' quartiles
+    for k, grade in enumerate(s.grades):
         row += 1
         sh.text(row, 0, grade.name_zh if lang == "zh" else grade.name_en)
-        sh.text(row, 1, f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
+        sh.text(row, 1, quartiles[k] if s.grades_by == "quartiles" else
+                f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
     row += 2
     sh.text(row, 0, tx("definitions", lang), "section")
     row += 1

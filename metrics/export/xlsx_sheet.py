@@ -38,6 +38,8 @@ class Sheet:
     def title(self, book: ScorecardBook, lang: str, what: str, ncols: int) -> None:
         self.ws.merge_range(0, 0, 0, max(ncols - 1, 1), f"{tx('title', lang)} · {what}", self.f["title"])
         self.ws.merge_range(1, 0, 1, max(ncols - 1, 1), subtitle(book, lang), self.f["sub"])
+        if book.left_out:     # row 2: which indicators the data lacks and the weights that applied
+            self.ws.merge_range(2, 0, 2, max(ncols - 1, 1), book.left_out_note(lang), self.f["note"])
 
     def print_setup(self, header_row: int | None, ncols: int, landscape: bool = True) -> None:
         ws = self.ws
@@ -79,4 +81,5 @@ def cell_formats(wb: xlsxwriter.Workbook) -> dict:
         "section": f(bold=True, font_size=11, bottom=1),
         "red": f(bold=True, bg_color="#C6EFCE"), "black": f(bold=True, bg_color="#595959", font_color="#FFFFFF"),
         "wrap": f(text_wrap=True, valign="top"),
+        "note": f(bold=True, font_color="#9C5700", font_size=9),
     }
