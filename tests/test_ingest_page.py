@@ -23,7 +23,10 @@ def test_data_page_renders_with_history(tmp_path: Path, monkeypatch: pytest.Monk
     at.run()
     assert not at.exception
     assert at.title[0].value == ("数据管理" if lang == "zh" else "Data")
-    assert len(at.dataframe) == 1 and at.dataframe[0].value["rows_read"].tolist() == [50]
+    history = at.dataframe[-1].value   # the history comes last, after the quality panel
+    assert history["rows_read"].tolist() == [50]
+    coverage = at.dataframe[0].value   # the quality panel's coverage table, all imports
+    assert coverage.set_index("field")["rows_read"].eq(50).all() and "request_id" in set(coverage["field"])
 
 
 def test_data_page_without_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from metrics.present import detail as pages_detail
 from metrics.present import map_data as pages_map
 from metrics.query import tables as queries
 from metrics.query import detail as queries_detail
+from metrics.query import quality as data_quality
 from views.state import cursor, store_version
 
 FUNCTIONS: dict[str, Callable] = {
@@ -28,6 +29,7 @@ FUNCTIONS: dict[str, Callable] = {
     "category_top": queries_detail.category_top,
     "hour_weekday": queries_detail.hour_weekday,
     "drill_rows": queries_detail.drill_rows,
+    "data_quality": data_quality.quality,
     **pages_detail.FUNCTIONS,
     **pages_data.FUNCTIONS,
     **pages_map.FUNCTIONS,
