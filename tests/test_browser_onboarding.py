@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics.ingest.mapping import DEFAULT_NULLS
+from metrics.ingest.mapping import DEFAULT_NULLS, load_mapping
 from metrics.ingest.service import preview
 from metrics.ingest.onboard import sniff, with_columns
 from metrics.present.onboarding import dry_run
@@ -100,6 +100,14 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
         wait_idle(page)
         assert_no_error(page)
         screenshot(page, "onboarding-4-imported")
+        # the edited mapping saved as a preset, read back
+        page.get_by_label(re.compile("保存为预设")).fill("nyc-edited")
+        page.get_by_label(re.compile("保存为预设")).press("Enter")
+        wait_idle(page)
+        page.get_by_role("button", name="保存映射").click()
+        page.get_by_text(re.compile("已保存预设 nyc-edited")).wait_for(timeout=60_000)
+        saved = load_mapping(tmp_path / "presets" / "nyc-edited.toml")
+        assert saved.columns["category"] == ("Descriptor",) and saved.columns["request_id"] == ("Unique Key",)
         # the edited field took effect: categories are the Descriptor column
         con = duckdb.connect(str(db), read_only=True)
         stored = con.execute("SELECT category, count(*) FROM requests GROUP BY 1").fetchall()

@@ -77,7 +77,8 @@ def requests_onboarding(db: Path) -> None:
     """The whole flow for one requests file."""
     upload = st.file_uploader(tx("upload"), type=TYPES, accept_multiple_files=False, key="upload.requests")
     left, mid, right = st.columns(3)
-    preset = left.selectbox(tx("mapping"), ["", *available()], format_func=lambda m: m or tx("auto"), key="preset")
+    auto = tx("auto")   # format functions may run after the script: bind the text now
+    preset = left.selectbox(tx("mapping"), ["", *available()], format_func=lambda m: m or auto, key="preset")
     crs = mid.selectbox(tx("crs"), CRS, key="crs")
     sheet = right.text_input(tx("sheet"), key="sheet") or None
     if upload is None:
@@ -104,10 +105,10 @@ def requests_onboarding(db: Path) -> None:
 def _field_row(field: str, sniffed: Sniff, current: str | None, key: str) -> str | None:
     left, mid, right = st.columns([3, 4, 5], vertical_alignment="center")
     left.text(field_label(field, lang()))
-    options = [NOT_READ, *sniffed.header]
+    options, not_read = [NOT_READ, *sniffed.header], tx("not_read")
     choice = mid.selectbox(field, options, index=options.index(current) if current in options else 0,
                            key=f"map.{key}.{field}", label_visibility="collapsed",
-                           format_func=lambda o: o if o != NOT_READ else tx("not_read"))
+                           format_func=lambda o: o if o != NOT_READ else not_read)
     right.text(samples_text(sniffed.samples, choice) or "—")
     return choice or None
 

@@ -69,7 +69,8 @@ def units_upload(db: Path) -> None:
 def boundaries_upload(db: Path) -> None:
     upload = st.file_uploader(tx("boundaries"), type=["geojson", "json", "zip"], key="upload.boundaries")
     left, mid, right = st.columns(3)
-    level = left.selectbox(tx("level"), ["", *UNIT_LEVELS], format_func=lambda v: v or tx("any"), key="b.level")
+    any_level = tx("any")
+    level = left.selectbox(tx("level"), ["", *UNIT_LEVELS], format_func=lambda v: v or any_level, key="b.level")
     id_field = mid.text_input(tx("id_field"), key="b.id") or None
     name_field = right.text_input(tx("name_field"), value="name", key="b.name") or "name"
     left, mid, right = st.columns(3)
