@@ -1,5 +1,5 @@
 """The /data onboarding in headless Chromium against the real server, on a store that holds only
-a city: load the NYC neighbourhoods in the Boundaries tab, upload the NYC 311 file, change one
+a city: load the boroughs in the Units tab and the NYC neighbourhoods in the Boundaries tab, upload the NYC 311 file, change one
 mapping field (category <- Descriptor), dry run (nothing written), import, and the overview then
 counts the new rows. Every figure is checked against the store or pandas over the source file.
 Screenshots go to test-artifacts/onboarding-*.png."""
@@ -55,6 +55,17 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     with running_server(db) as url:
         page = open_page(browser, f"{url}/data", width=1600, height=1000, timeout_ms=120_000)
+        # the boroughs as districts, through the same function as `metrics units`
+        boroughs = ["MANHATTAN", "BROOKLYN", "QUEENS", "BRONX", "STATEN ISLAND"]
+        units = tmp_path / "boroughs.csv"
+        units.write_text("unit_id,name,level,parent_id\n" + "".join(f"B{i},{b},district,city\n" for i, b in enumerate(boroughs)),
+                         encoding="utf-8")
+        page.get_by_role("tab", name="单位层级").click()
+        page.locator(PANEL).locator(UPLOAD).set_input_files(str(units))
+        wait_idle(page)
+        page.get_by_role("button", name="导入单位").click()
+        page.get_by_text("读取 5 · 新增 5").wait_for(timeout=60_000)
+        assert store_count(db, "SELECT count(*) FROM units WHERE level = 'district'") == 5
         # boundaries, through the same function as `metrics boundaries`
         page.get_by_role("tab", name="边界").click()
         page.locator(PANEL).locator(UPLOAD).set_input_files(str(DATA / "nyc_neighborhoods.geojson"))
@@ -92,6 +103,10 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
         assert tiles["接收"] == f"{expected.accepted} / 100"
         assert tiles["拒收"] == f"{expected.rejected} / 100"
         assert tiles["未定位（计入全市）"] == f"{expected.unplaced} / 100"
+        # the borough names place the rows that have one (and no point inside a neighbourhood)
+        named = frame["Borough"].str.strip().isin(boroughs) & (frame["Latitude"].str.strip() == "")
+        assert expected.unplaced == int((~frame["Borough"].str.strip().isin(boroughs)
+                                         & (frame["Latitude"].str.strip() == "")).sum()) and named.any()
         assert expected.accepted + expected.rejected + expected.unplaced == 100 and expected.accepted > 0
         screenshot(page, "onboarding-3-dry-run")
 
