@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
     "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
     "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
+    "quality": ("metrics.cli.quality", "data quality: coverage, placement, timing anomalies, duplicates, rejects"),
 }
 
 

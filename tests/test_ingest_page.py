@@ -23,7 +23,10 @@ def test_data_page_renders_with_history(tmp_path: Path, monkeypatch: pytest.Monk
     at.run()
     assert not at.exception
     assert at.title[0].value == ("数据管理" if lang == "zh" else "Data")
-    assert len(at.dataframe) == 1 and at.dataframe[0].value["rows_read"].tolist() == [50]
+    history = at.dataframe[-1].value   # the history comes last, after the quality panel
+    assert history["rows_read"].tolist() == [50]
+    coverage = at.dataframe[0].value   # the quality panel's coverage table, all imports
+    assert coverage.set_index("field")["rows_read"].eq(50).all() and "request_id" in set(coverage["field"])
 
 
 def test_data_page_without_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,3 +59,39 @@ def test_preview_shows_only_the_first_rows_of_a_large_csv(tmp_path: Path) -> Non
     _, frame = preview(path, None, "gridscore", rows=20)
     assert len(frame) == 20
     assert list(frame["request_id"])[:2] == ["P0", "P1"]
+
+
+def test_quality_panel_shows_the_store_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    from metrics.query.quality import ALL, quality
+
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    path = tmp_path / "a.csv"
+    write_hotline_csv(path, 40, "utf-8")
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("X1,not a time,,,,,,,,,,,,,,,,\nX2,NA,,,,,,,,,,,,,,,,\n")
+    [r] = import_files(db, [path])
+    con = duckdb.connect(str(db), read_only=True)
+    q = quality(con)
+    con.close()
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    timing, dups = q.for_import(ALL).timing.iloc[0], q.for_import(ALL).duplicates.iloc[0]
+    assert metrics == {"Closed before received": f"{timing['closed_before_received']:,}",
+                       "Contact before received": f"{timing['contact_before_received']:,}",
+                       "Times in the future": f"{timing['future']:,}", "Over a year": f"{timing['over_a_year']:,}",
+                       "Ids already stored": f"{dups['repeated_ids']:,}",
+                       "Probable duplicates": f"{dups['probable_duplicates']:,}"}
+    rejects = [d.value for d in at.dataframe if "reason" in d.value.columns][0]
+    want = q.for_import(ALL).rejects.drop(columns="import_id")
+    assert rejects.to_dict("list") == want.to_dict("list") and len(want) >= 2 and r.rejected == 2
+    assert "source_column" not in at.dataframe[0].value.columns
+    # one import's scope: its coverage names the source columns
+    at.selectbox(key="quality.scope").set_value(r.import_id).run()
+    coverage = at.dataframe[0].value.set_index("field")
+    assert coverage.loc["received_at", "source_column"] == "受理时间" and (coverage["rows_read"] == 42).all()

@@ -7,6 +7,7 @@ See data/mappings/hotline-zh.toml for a commented example.
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from metrics.core.levels import LEVELS, TERRITORIAL
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "data" / "mappings"
+CUSTOM_ENV = "GRIDSCORE_CUSTOM_MAPPINGS"
 
 TEXT = ("channel", "category", "subcategory", "description", "address", "citizen_name",
         "citizen_phone", "status_detail", "exclusion_reason")
@@ -100,16 +102,25 @@ class Mapping:
         return vocab
 
 
+def custom_dir() -> Path:
+    """Where presets saved from the Data page go: ``$GRIDSCORE_CUSTOM_MAPPINGS``, else data/mappings/custom/."""
+    return Path(os.environ.get(CUSTOM_ENV) or MAPPINGS_DIR / "custom")
+
+
 def available() -> list[str]:
-    """Names of the presets in data/mappings/."""
-    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+    """Names of the presets in data/mappings/, then the saved ones (data/mappings/custom/) not shadowing them."""
+    shipped = sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+    saved = sorted(p.stem for p in custom_dir().glob("*.toml") if p.stem not in shipped)
+    return shipped + saved
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
-    """A preset by name (``hotline-zh``) or a TOML file by path."""
+    """A preset by name (``hotline-zh``; shipped, else saved) or a TOML file by path."""
     path = Path(name_or_path)
     if not path.suffix:
         path = MAPPINGS_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            path = custom_dir() / f"{name_or_path}.toml"
     if not path.exists():
         raise MappingError(f"no mapping {name_or_path!r}: not a file, and presets are {', '.join(available())}")
     try:
