@@ -29,7 +29,7 @@ from tests.reference import reference_totals, reference_unit_table
 PERIOD = "2026-09"
 LEVEL = "street"
 HALF = "credit-half"           # a temporary copy of beijing-3rates with basic_credit = 0.5
-CASES = ("beijing-3rates", "beijing-3rates-window", "cityscore-targets", HALF)
+CASES = ("beijing-3rates", "beijing-3rates-window", "three-rates-20-40-40", HALF)
 Z95 = 1.959963984540054
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")

@@ -9,7 +9,7 @@ import streamlit as st
 from metrics.ingest.boundaries import import_boundaries
 from metrics.ingest.coords import CRS
 from metrics.ingest.importer import ImportResult
-from metrics.ingest.mapping import UNIT_LEVELS
+from metrics.core.levels import TERRITORIAL
 from metrics.ingest.readers import ReadError
 from metrics.ingest.units import import_units
 from metrics.store.snapshots import StoreError
@@ -70,7 +70,7 @@ def boundaries_upload(db: Path) -> None:
     upload = st.file_uploader(tx("boundaries"), type=["geojson", "json", "zip"], key="upload.boundaries")
     left, mid, right = st.columns(3)
     any_level = tx("any")
-    level = left.selectbox(tx("level"), ["", *UNIT_LEVELS], format_func=lambda v: v or any_level, key="b.level")
+    level = left.selectbox(tx("level"), ["", *TERRITORIAL], format_func=lambda v: v or any_level, key="b.level")
     id_field = mid.text_input(tx("id_field"), key="b.id") or None
     name_field = right.text_input(tx("name_field"), value="name", key="b.name") or "name"
     left, mid, right = st.columns(3)

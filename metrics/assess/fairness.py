@@ -146,8 +146,10 @@ def rank_stability(
     for the units ranked in ``scored`` (the output of ``score_units`` with the same scheme).
     """
     ranked = scored[scored["rank"].notna()]
-    scores = np.column_stack([ranked[f"{i.metric}_score"].to_numpy(dtype=float) for i in scheme.indicators])
-    weights = np.array([i.weight for i in scheme.indicators])
+    left_out = set(scored.attrs.get("left_out") or ())        # indicators the data lacks: not perturbed
+    used = [i for i in scheme.indicators if i.metric not in left_out] or list(scheme.indicators)
+    scores = np.column_stack([ranked[f"{i.metric}_score"].to_numpy(dtype=float) for i in used])
+    weights = np.array([i.weight for i in used])
     rng = np.random.default_rng(seed)
     w = weights * rng.uniform(1.0 - spread, 1.0 + spread, size=(draws, weights.size))
     w /= w.sum(axis=1, keepdims=True)
