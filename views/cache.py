@@ -13,6 +13,7 @@ import streamlit as st
 from metrics.assess import alerts
 from metrics.present import pages as pages_data
 from metrics.present import detail as pages_detail
+from metrics.present import headline
 from metrics.present import map_data as pages_map
 from metrics.query import tables as queries
 from metrics.query import detail as queries_detail
@@ -31,6 +32,7 @@ FUNCTIONS: dict[str, Callable] = {
     **pages_detail.FUNCTIONS,
     **pages_data.FUNCTIONS,
     **pages_map.FUNCTIONS,
+    **headline.FUNCTIONS,
 }
 
 

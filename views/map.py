@@ -27,7 +27,8 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS]
-metric = st.query_params.get("metric") if st.query_params.get("metric") in metric_ids else "satisfaction_rate"
+default_metric = fetch("map_metric", me, view.period, view.filters)   # the first preferred metric the data holds
+metric = st.query_params.get("metric") if st.query_params.get("metric") in metric_ids else default_metric
 unit_level = None
 if view.filters.unit_id:
     unit_level = fetch("unit_level", view.filters.unit_id)
@@ -43,7 +44,7 @@ resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res"
 resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
                                    disabled=picked_layer != "hex")
-for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("layer", picked_layer, "units"),
+for key, value, default in (("metric", picked_metric, default_metric), ("layer", picked_layer, "units"),
                             ("res", str(picked_res), "8")):
     if value != default:
         st.query_params[key] = value

@@ -36,7 +36,7 @@ with right:
     st.markdown(f"#### {tr('resolution.ageing', end=view.period.last_day.isoformat())}")
     ages = fetch("backlog_ageing", me, view.period, view.filters)
     if ui.is_empty(ages.assign(total=ages["overdue"] + ages["within"]), "total"):
-        ui.no_data()
+        ui.no_data(view=view, metric="backlog")
     else:
         labels = [tr("age.band", lo=f"{lo:g}", hi=f"{hi:g}") if hi != float("inf") else tr("age.over", lo=f"{lo:g}")
                   for lo, hi in zip(ages["lower"], ages["upper"])]
@@ -102,7 +102,7 @@ else:
         fig.add_bar(x=cats["category"], y=cats[metric_id], name=ui.metric_label(metric_id), marker_color=colour,
                     customdata=[metric_id] * len(cats),
                     hovertemplate="%{x}: %{y:.1%}<extra>" + ui.metric_label(metric_id) + "</extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "title": tr("rate")})
+    fig.update_layout(barmode="group", yaxis={**ui.RATE_AXIS, "title": tr("rate")})
     ui.plot(ui.style(fig), key="by_category", query=view.query(),
             rows=lambda p: {"cat": p["x"], "metric": p.get("customdata") or "repeat_rate"})
     st.caption(tr("chart.click_rows"))

@@ -24,11 +24,14 @@ tiles.row(view, (*HOURS, *ON_TIME))
 table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME))
 name_col = ui.name_col()
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
-which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
+# the response times when the data has them, else the close times
+held = fetch("metric_coverage", me, view.period, view.filters, ("response_hours_p50",))["response_hours_p50"].held
+which = st.segmented_control(tr("response.which"), ("response", "close"), default="response" if held else "close",
+                             required=True,
                              format_func=lambda k, t_=translator(): t_(f"response.{k}"), key=f"which_{language}") or "response"
 p50, p90 = f"{which}_hours_p50", f"{which}_hours_p90"
 if ui.is_empty(table, p50):
-    ui.no_data()
+    ui.no_data(view=view, metric=p50)
 else:
     shown = table.dropna(subset=[p90]).sort_values(p90, ascending=False).head(30)
     fig = go.Figure()
@@ -49,7 +52,7 @@ with left:
     st.markdown(f"#### {tr('response.distribution')}")
     hist = fetch("duration_histogram", me, which, view.period, view.filters)
     if hist.empty:
-        ui.no_data()
+        ui.no_data(view=view, metric=p50)
     else:
         fig = go.Figure(go.Scatter(
             x=hist["lower_hours"], y=hist["count"], line_shape="hv", fill="tozeroy", mode="lines",
@@ -84,7 +87,7 @@ for column, group in zip(columns, ("channel", "category", "urgency")):
     with column:
         st.markdown(f"**{tr(group)}**")
         if ui.is_empty(frame, "requests"):
-            ui.no_data()
+            ui.no_data(view=view, field=group)
             continue
         frame = ui.localize(frame.sort_values("requests", ascending=False))
         st.dataframe(

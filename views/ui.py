@@ -8,13 +8,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import code_label, fmt_value
+from metrics.core.i18n import code_label, fmt_count, fmt_value
 from metrics.core.registry import BY_ID
-from views.state import lang, tr
+from metrics.present.headline import empty_message
+from views.cache import fetch
+from views.state import lang, tr, viewer
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ("#1f6fb2", "#e4572e", "#2a9d8f", "#f2a541", "#7b5ea7", "#8c8c8c", "#c44e8a", "#4f9d3a")
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#1f6fb2"
+# A rate axis: percent ticks, zoomed to the data but never outside 0–100 % (sparse data must not stretch it).
+RATE_AXIS = {"tickformat": ".0%", "autorangeoptions": {"minallowed": 0, "maxallowed": 1}}
 CHART_HEIGHT = 340
 
 
@@ -56,8 +60,16 @@ def is_empty(frame: pd.DataFrame | None, column: str | None = None) -> bool:
     return bool(values.isna().all() or (values.fillna(0) == 0).all())
 
 
-def no_data(where=st) -> None:
-    where.info(tr("no_data.detail"), icon=":material/info:")
+def no_data(where=st, view=None, metric: str | None = None, field: str | None = None) -> None:
+    """The empty state: what is missing when requests exist but lack ``metric``'s fields (or a grouping
+    ``field``, e.g. urgency), else "no requests match"."""
+    text = None
+    if view is not None and (metric or field):
+        coverage = fetch("metric_coverage", viewer(), view.period, view.filters, (metric or "requests",))
+        found = coverage[metric or "requests"]
+        text = empty_message(found, lang()) if metric else (
+            tr("no_data.missing", n=fmt_count(found.requests, lang()), fields=tr(field)) if found.requests else None)
+    where.info(text or tr("no_data.detail"), icon=":material/info:")
 
 
 def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = None, legend: bool = True) -> go.Figure:

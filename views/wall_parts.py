@@ -22,12 +22,13 @@ from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
-from views.ui import FONT
+from views.ui import FONT, RATE_AXIS
 
 NO_DATA_RGBA = [58, 72, 92, 230]   # "insufficient sample / no data" on the dark map
 BG, PANEL, LINE, TEXT, MUTED = "#06101d", "#0d1b2e", "#1d3352", "#e8f1fb", "#8fa7c4"
 GOOD, BAD, NEUTRAL, ACCENT = "#3ddc97", "#ff6b6b", "#9fb3c8", "#4fc3f7"
 RATE_COLOURS = {"response_rate": "#4fc3f7", "resolution_rate": "#ffd166", "satisfaction_rate": "#3ddc97"}
+SPARE_COLOURS = ("#f78fb3", "#c792ea", "#ffab70")   # other rates a city's trend shows
 # Heights of the three bands, in vh; the rest goes to padding and gaps (≤ 100vh in all).
 HEAD_VH, KPI_VH, MAIN_VH = 6.5, 15.0, 72.5
 
@@ -270,17 +271,19 @@ def dark(fig: go.Figure, *, legend: bool = True, scale: float = 1.0) -> go.Figur
 
 
 def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, scale: float = 1.0) -> go.Figure:
-    """Monthly requests (bars) and the three rates (lines, right axis)."""
+    """Monthly requests (bars) and the trend's rates (lines, right axis)."""
     fig = go.Figure()
     fig.add_bar(x=trend["bucket"], y=trend["requests"], name=labels["requests"], marker_color="#2b4c7e")
-    for metric_id, colour in RATE_COLOURS.items():
+    rates = [m for m in trend.columns if m in BY_ID and m != "requests"]
+    for metric_id, colour in zip(rates, [RATE_COLOURS.get(m) for m in rates]):
+        colour = colour or SPARE_COLOURS[rates.index(metric_id) % len(SPARE_COLOURS)]
         fig.add_scatter(x=trend["bucket"], y=trend[metric_id], name=labels[metric_id], yaxis="y2",
                         mode="lines+markers", line={"color": colour, "width": 3 * scale},
                         marker={"size": 6 * scale})
     fig.update_layout(
         yaxis={"showgrid": False, "automargin": True},
         xaxis={"tickformat": "%y-%m" if lang == "zh" else "%b %y", "dtick": "M2", "automargin": True},
-        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "gridcolor": LINE, "automargin": True},
+        yaxis2={"overlaying": "y", "side": "right", **RATE_AXIS, "gridcolor": LINE, "automargin": True},
         bargap=0.35,
     )
     return dark(fig, scale=scale)
