@@ -106,16 +106,11 @@ if selected:
 
 with right:
     st.markdown(f"**{ui.metric_label(picked_metric) if picked_layer == 'units' else tr('map.density')}**")
-    stops = scale.stops()
-    legend = [(ui.value_text(picked_metric, v) if picked_layer == "units" else fmt_count(v, language), colour)
-              for v, colour in stops]
-    if len(legend) > 1:
-        legend[0] = (f"≤ {legend[0][0]}", legend[0][1])
-        legend[-1] = (f"≥ {legend[-1][0]}", legend[-1][1])
     if picked_layer == "units":
-        legend = [*legend[::-1], (tr("no_data"), geo.rgb_hex(geo.NO_DATA_RGBA))]
+        legend = [*geo.legend(scale, lambda v: ui.value_text(picked_metric, v), integer=m.unit == "count"),
+                  (tr("no_data"), geo.rgb_hex(geo.NO_DATA_RGBA))]
     else:
-        legend = legend[::-1]
+        legend = geo.legend(scale, lambda v: fmt_count(v, language), integer=True)
     rows = "".join(
         f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
         f"<span style='width:18px;height:12px;background:{c};border:1px solid #999;display:inline-block'></span>"
