@@ -205,3 +205,12 @@ def test_a_city_imported_last_month_raises_no_spikes():
     assert len(alerts.find_spikes(alerts.weekly_counts(con, DEMO_VIEWER, end, "category"))) == 43
     found = alert_list(con, DEMO_VIEWER, "street", OCT, Filters(), dt.datetime(2026, 10, 31, 10))
     assert [a for a in found if a.kind == "spike"] == []
+
+
+def test_the_funnel_leaves_out_steps_the_data_does_not_hold():
+    from metrics.core.filters import Filters
+    from metrics.present.detail import funnel
+
+    assert funnel(store(timing_only(5)), DEMO_VIEWER, OCT, Filters())["step"].tolist() == ["received", "closed"]
+    full = funnel(build_store(rollups=False), DEMO_VIEWER, OCT, Filters())
+    assert full["step"].tolist() == ["received", "contacted", "closed", "visited", "resolved", "satisfied"]

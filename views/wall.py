@@ -95,7 +95,7 @@ def _map(data: wall.WallData, language: str, scheme_title: str, scale: float) ->
     centre = layer["centre"]
     unit = "score" if metric == "score" else BY_ID[metric].unit
     city = f"{wall.wt('city', language)} {fmt_value(centre, unit, language)}"
-    st.html(parts.legend_html(layer["scale"], city, language))
+    st.html(parts.legend_html(layer["scale"], city, language, lambda v: fmt_value(v, unit, language)))
 
 
 language = lang()

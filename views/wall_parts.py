@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from metrics.present import geo
 from metrics.assess.alerts import Alert
-from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative, fmt_value
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
@@ -146,7 +146,7 @@ def kpis_html(kpis: tuple[Kpi, ...], score: dict[str, float | None], lang: str) 
     for k in kpis:
         metric = BY_ID[k.metric_id]
         rate = metric.unit == "rate"
-        value = fmt_rate(k.value, lang) if rate else fmt_count(k.value, lang)
+        value = fmt_value(k.value, metric.unit, lang)   # hours as hours, not a count
         delta = fmt_pp(k.change, lang) if rate else fmt_relative(k.change, lang)
         tiles.append(kpi_tile(metric.zh if lang == "zh" else metric.en, value,
                               _arrow(k.change) + delta if delta else None, _colour(k.metric_id, k.change),
@@ -214,16 +214,20 @@ def alerts_html(alerts: tuple[Alert, ...], lang: str, limit: int = 11) -> str:
     return f"<div class='wall'><ul class='wall-list'>{''.join(items)}</ul>{more}</div>"
 
 
-def legend_html(scale: geo.Scale, centre_text: str, lang: str) -> str:
-    """The map's diverging colour bar (worse … city … better) and the grey "no data" swatch."""
+def legend_html(scale: geo.Scale, centre_text: str, lang: str, fmt=None) -> str:
+    """The map's colour bar and the grey "no data" swatch: worse … better around the city value
+    (diverging), or lowest … highest value (sequential, with ``fmt`` formatting a value)."""
     no_data = (f"<span class='swatch' style='background:{geo.rgb_hex(NO_DATA_RGBA)}'></span>"
                f"<span>{escape(wt('map.no_data', lang))}</span>")
     if scale.kind == "empty":
         return f"<div class='wall wall-legend'>{no_data}</div>"
     colours = [geo.rgb_hex(scale.rgba(scale.low + (scale.high - scale.low) * i / 8)) for i in range(9)]
-    return (f"<div class='wall wall-legend'><span>{escape(wt('map.worse', lang))}</span>"
+    low, high = wt("map.worse", lang), wt("map.better", lang)
+    if scale.kind == "sequential" and fmt is not None:
+        low, high = fmt(scale.low), fmt(scale.high)
+    return (f"<div class='wall wall-legend'><span>{escape(low)}</span>"
             f"<span class='bar' style='background:linear-gradient(90deg,{','.join(colours)})'></span>"
-            f"<span>{escape(wt('map.better', lang))}</span><span>· {escape(centre_text)}</span>{no_data}</div>")
+            f"<span>{escape(high)}</span><span>· {escape(centre_text)}</span>{no_data}</div>")
 
 
 def dark_basemap() -> str:
