@@ -57,8 +57,8 @@ else:
         hide_index=True, width="stretch", height=300,
         column_config={
             "request_id": st.column_config.TextColumn(tr("col.request_id")),
-            "received_at": st.column_config.DatetimeColumn(tr("col.received_at"), format="YYYY-MM-DD HH:mm"),
-            "resolve_by": st.column_config.DatetimeColumn(tr("col.resolve_by"), format="YYYY-MM-DD HH:mm"),
+            "received_at": st.column_config.TextColumn(tr("col.received_at")),   # text from ui.localize
+            "resolve_by": st.column_config.TextColumn(tr("col.resolve_by")),
             "category": st.column_config.TextColumn(tr("category")),
             "unit_name": st.column_config.TextColumn(tr("unit")),
             "dept_name": st.column_config.TextColumn(tr("level.department")),
@@ -70,7 +70,8 @@ else:
                  view.query(metric="overdue"), icon=":material/table_rows:")
 
 st.markdown(f"#### {tr('resolution.by_unit', level=tr('level.' + view.level))}")
-table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS))
+table = ui.held_only(fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS)),
+                     view)
 name_col = ui.name_col()
 rate_config = {m: st.column_config.ProgressColumn(ui.metric_label(m), min_value=0, max_value=1, format="percent")
                for m in RATES}
@@ -91,8 +92,9 @@ else:
     )
 
 st.markdown(f"#### {tr('resolution.by_category')}")
-cats = fetch("group_table", me, view.period, view.filters, "category", ("requests", "repeat_rate", "return_rate",
-                                                                          "resolution_rate"))
+cats = ui.held_only(fetch("group_table", me, view.period, view.filters, "category", ("requests", "repeat_rate",
+                                                                                    "return_rate", "resolution_rate")),
+                    view)
 if ui.is_empty(cats, "requests"):
     ui.no_data()
 else:

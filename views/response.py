@@ -21,7 +21,8 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 tiles.row(view, (*HOURS, *ON_TIME))
 
-table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME))
+table = ui.held_only(fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME)),
+                     view)
 name_col = ui.name_col()
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
 # the response times when the data has them, else the close times
@@ -83,7 +84,8 @@ st.markdown(f"#### {tr('response.by_group')}")
 on_time = f"on_time_{which}_rate"
 columns = st.columns(3, gap="medium")
 for column, group in zip(columns, ("channel", "category", "urgency")):
-    frame = fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, on_time))
+    frame = ui.held_only(fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, on_time)),
+                         view)
     with column:
         st.markdown(f"**{tr(group)}**")
         if ui.is_empty(frame, "requests"):

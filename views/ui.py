@@ -121,15 +121,29 @@ def page_link(page: str, label: str, query: dict[str, str], icon: str | None = N
 CODED = ("channel", "source", "urgency", "status", "satisfaction")
 
 
+def held_only(frame: pd.DataFrame, view) -> pd.DataFrame:
+    """The table with the columns of metrics the data does not hold blanked (never a 0 % of a missing field)."""
+    ids = tuple(c for c in frame.columns if c in BY_ID)
+    coverage = fetch("metric_coverage", viewer(), view.period, view.filters, ids)
+    lacking = [m for m in ids if not coverage[m].held]
+    return frame.assign(**{m: float("nan") for m in lacking}) if lacking else frame
+
+
 def localize(frame: pd.DataFrame) -> pd.DataFrame:
     """Coded columns (channel, source, urgency, status, satisfaction) in words of the session's language;
-    a missing department as a dash."""
+    times as text (YYYY-MM-DD HH:MM); a missing text or time (no department, no urgency, no deadline)
+    as a dash rather than "None"."""
     out = frame.copy()
     for column in CODED:
         if column in out:
             out[column] = out[column].map(lambda v, c=column: code_label(c, v, lang()))
-    if "dept_name" in out:  # handled by the street alone: no department, shown as a dash rather than "None"
-        out["dept_name"] = out["dept_name"].fillna("—")
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
+        values = out[column].dropna()
+        if (pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object) and all(
+                isinstance(v, str) for v in values):   # text, not the yes/no columns
+            out[column] = out[column].where(out[column].notna(), "—")
     return out
 
 
