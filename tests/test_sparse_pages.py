@@ -63,8 +63,8 @@ def test_resolution_page_never_shows_zero_for_missing_flags(page):
     at = page("resolution")
     shown = tiles(at)
     assert shown["重复率"] == "不在数据中" and shown["退单率"] == "不在数据中"
-    table = next(d.value for d in at.dataframe if "repeat_rate" in d.value.columns)
-    assert table["repeat_rate"].isna().all() and table["return_rate"].isna().all()
+    table = next(d.value for d in at.dataframe if "on_time_close_rate" in d.value.columns)
+    assert "repeat_rate" not in table and "return_rate" not in table, "no column of 0 % (stored defaults)"
     assert table["on_time_close_rate"].notna().any()
 
 
@@ -81,3 +81,10 @@ def test_requests_table_shows_dashes_not_none(page):
     text = table[[c for c in table.columns if pd.api.types.is_string_dtype(table[c])]]
     assert not text.isna().any().any(), "a missing text or time is a dash"
     assert (text["first_contact_at"] == "—").all() and pd.notna(table["received_at"]).all()
+
+
+def test_unit_tables_leave_out_the_columns_of_missing_metrics(page):
+    at = page("response")
+    by_unit = next(d.value for d in at.dataframe if "on_time_close_rate" in d.value.columns and "unit_name" in d.value)
+    assert "response_hours_p50" not in by_unit and "on_time_response_rate" not in by_unit
+    assert {"close_hours_p50", "close_hours_p90", "requests"} <= set(by_unit.columns)

@@ -100,7 +100,7 @@ for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"
         grade=frame["grade_zh" if language == "zh" else "grade_en"],
         link=[ui.href("requests", {**view.query(), "unit": u}) for u in frame["unit_id"]],
     )
-    column.dataframe(shown[["rank", name_col, "score", "grade", *SURVEY_RATES, "link"]], hide_index=True,
+    column.dataframe(ui.with_values(shown, ["rank", name_col, "score", "grade", *SURVEY_RATES, "link"]), hide_index=True,
                      column_config=config, width="stretch")
 
 st.markdown(f"#### {tr('overview.categories')}")

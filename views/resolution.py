@@ -81,7 +81,7 @@ else:
     shown = table.assign(link=[ui.href("requests", view.query(unit=u, metric="repeat_rate"))
                                for u in table["unit_id"]]).sort_values("repeat_rate", ascending=False)
     st.dataframe(
-        shown[[name_col, "requests", *RATES, *STOCKS, "link"]], hide_index=True, width="stretch", height=360,
+        ui.with_values(shown, [name_col, "requests", *RATES, *STOCKS, "link"]), hide_index=True, width="stretch", height=360,
         column_config={
             name_col: st.column_config.TextColumn(tr("unit")),
             "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),

@@ -93,7 +93,7 @@ for column, group in zip(columns, ("channel", "category", "urgency")):
             continue
         frame = ui.localize(frame.sort_values("requests", ascending=False))
         st.dataframe(
-            frame[[group, "requests", p50, p90, on_time]], hide_index=True,
+            ui.with_values(frame, [group, "requests", p50, p90, on_time]), hide_index=True,
             width="stretch", height=min(400, 35 * len(frame) + 40),
             column_config={
                 group: st.column_config.TextColumn(tr(group)),
@@ -111,7 +111,7 @@ else:
     shown = table.assign(link=[ui.href("requests", view.query(unit=u, metric="on_time_close_rate"))
                                for u in table["unit_id"]]).sort_values("on_time_close_rate")
     st.dataframe(
-        shown[[name_col, "requests", *ON_TIME, *HOURS, "link"]], hide_index=True, width="stretch", height=360,
+        ui.with_values(shown, [name_col, "requests", *ON_TIME, *HOURS, "link"]), hide_index=True, width="stretch", height=360,
         column_config={
             name_col: st.column_config.TextColumn(tr("unit")),
             "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),

@@ -129,6 +129,12 @@ def held_only(frame: pd.DataFrame, view) -> pd.DataFrame:
     return frame.assign(**{m: float("nan") for m in lacking}) if lacking else frame
 
 
+def with_values(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame[columns]`` without the metric columns that hold no value at all (a table shows "None" for
+    a missing number: a metric the data lacks is left out rather than shown as a column of them)."""
+    return frame[[c for c in columns if c not in BY_ID or c == "requests" or frame[c].notna().any()]]
+
+
 def localize(frame: pd.DataFrame) -> pd.DataFrame:
     """Coded columns (channel, source, urgency, status, satisfaction) in words of the session's language;
     times as text (YYYY-MM-DD HH:MM); a missing text or time (no department, no urgency, no deadline)
