@@ -88,3 +88,18 @@ def test_unit_tables_leave_out_the_columns_of_missing_metrics(page):
     by_unit = next(d.value for d in at.dataframe if "on_time_close_rate" in d.value.columns and "unit_name" in d.value)
     assert "response_hours_p50" not in by_unit and "on_time_response_rate" not in by_unit
     assert {"close_hours_p50", "close_hours_p90", "requests"} <= set(by_unit.columns)
+
+
+@pytest.mark.parametrize("values, pinned", [([0.8], True), ([], True), ([0.85, 0.97], False), ([0.85, 0.85], True),
+                                            ([0.0, 1.0], False), ([-0.01, 0.5], True), ([0.5, 1.01], True)])
+def test_rate_axes_run_0_to_100_percent_when_sparse(values, pinned):
+    import plotly.graph_objects as go
+
+    from views.ui import RATE_AXIS, bound_rates
+
+    fig = go.Figure()
+    fig.add_bar(x=list(range(len(values))), y=[100] * len(values))             # a count axis: left alone
+    fig.add_scatter(x=list(range(len(values))), y=values, yaxis="y2")
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", **RATE_AXIS})
+    bound_rates(fig)
+    assert (fig.layout.yaxis2.range == (0, 1)) is pinned and fig.layout.yaxis.range is None

@@ -17,8 +17,28 @@ from views.state import lang, tr, viewer
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ("#1f6fb2", "#e4572e", "#2a9d8f", "#f2a541", "#7b5ea7", "#8c8c8c", "#c44e8a", "#4f9d3a")
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#1f6fb2"
-# A rate axis: percent ticks, zoomed to the data but never outside 0–100 % (sparse data must not stretch it).
-RATE_AXIS = {"tickformat": ".0%", "autorangeoptions": {"minallowed": 0, "maxallowed": 1}}
+# A rate axis: percent ticks; bound_rates() pins it to 0–100 % when sparse data would stretch it.
+RATE_AXIS = {"tickformat": ".0%"}
+
+
+def bound_rates(fig: go.Figure) -> go.Figure:
+    """Rate axes (percent ticks) run 0–100 % when their values cannot set a sensible range: fewer than
+    two distinct values (one month, or none: plotly's default would run −100 % to 400 %) or any outside
+    0..1. Otherwise they zoom to the data as before."""
+    for name in ("xaxis", "yaxis", "yaxis2"):
+        axis = fig.layout[name]
+        if axis.tickformat != ".0%":
+            continue
+        ref = name.replace("axis", "")
+        values = []
+        for trace in fig.data:
+            on = (getattr(trace, "yaxis", None) or "y") if ref.startswith("y") else (getattr(trace, "xaxis", None) or "x")
+            data = trace.y if ref.startswith("y") else trace.x
+            if on == ref and data is not None:
+                values += [float(v) for v in pd.to_numeric(pd.Series(list(data)), errors="coerce").dropna()]
+        if len(set(values)) < 2 or min(values) < 0 or max(values) > 1:
+            axis.range = [0, 1]
+    return fig
 CHART_HEIGHT = 340
 
 
@@ -87,6 +107,7 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
     if lang() == "zh":  # "10k" is not Chinese usage: full numbers with separators on every axis
         fig.update_xaxes(exponentformat="none")
         fig.update_yaxes(exponentformat="none")
+    bound_rates(fig)
     return fig
 
 

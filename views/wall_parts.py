@@ -22,7 +22,7 @@ from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative, fmt_val
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
-from views.ui import FONT, RATE_AXIS
+from views.ui import FONT, RATE_AXIS, bound_rates
 
 NO_DATA_RGBA = [58, 72, 92, 230]   # "insufficient sample / no data" on the dark map
 BG, PANEL, LINE, TEXT, MUTED = "#06101d", "#0d1b2e", "#1d3352", "#e8f1fb", "#8fa7c4"
@@ -290,7 +290,7 @@ def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, scale: 
         yaxis2={"overlaying": "y", "side": "right", **RATE_AXIS, "gridcolor": LINE, "automargin": True},
         bargap=0.35,
     )
-    return dark(fig, scale=scale)
+    return dark(bound_rates(fig), scale=scale)
 
 
 def categories_figure(hot: pd.DataFrame, lang: str, scale: float = 1.0) -> go.Figure:
