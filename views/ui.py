@@ -26,8 +26,8 @@ def bound_rates(fig: go.Figure) -> go.Figure:
     two distinct values (one month, or none: plotly's default would run −100 % to 400 %) or any outside
     0..1. Otherwise they zoom to the data as before."""
     for name in ("xaxis", "yaxis", "yaxis2"):
-        axis = fig.layout[name]
-        if axis.tickformat != ".0%":
+        axis = fig.layout[name] if name in fig.layout.to_plotly_json() or name != "yaxis2" else None
+        if axis is None or axis.tickformat != ".0%":
             continue
         ref = name.replace("axis", "")
         values = []
