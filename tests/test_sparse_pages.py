@@ -103,3 +103,13 @@ def test_rate_axes_run_0_to_100_percent_when_sparse(values, pinned):
     fig.update_layout(yaxis2={"overlaying": "y", "side": "right", **RATE_AXIS})
     bound_rates(fig)
     assert (fig.layout.yaxis2.range == (0, 1)) is pinned and fig.layout.yaxis.range is None
+
+
+def test_tables_leave_out_empty_rows_and_metric_columns_without_values():
+    from views.ui import with_values
+
+    frame = pd.DataFrame({"unit_name": ["A", "B", "C"], "requests": [0, 3, 1],
+                          "repeat_rate": [None, None, None], "close_hours_p50": [None, 2.5, None]})
+    shown = with_values(frame, ["unit_name", "requests", "repeat_rate", "close_hours_p50"])
+    assert shown["unit_name"].tolist() == ["B", "C"] and list(shown.columns) == ["unit_name", "requests",
+                                                                                 "close_hours_p50"]

@@ -152,7 +152,10 @@ def held_only(frame: pd.DataFrame, view) -> pd.DataFrame:
 
 def with_values(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame[columns]`` without the metric columns that hold no value at all (a table shows "None" for
-    a missing number: a metric the data lacks is left out rather than shown as a column of them)."""
+    a missing number: a metric the data lacks is left out rather than shown as a column of them), and
+    without the rows of units or groups with no requests in the period (a row of None)."""
+    if "requests" in frame:
+        frame = frame[pd.to_numeric(frame["requests"], errors="coerce").fillna(0) > 0]
     return frame[[c for c in columns if c not in BY_ID or c == "requests" or frame[c].notna().any()]]
 
 
