@@ -66,6 +66,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .wall-kpi .value {{ font-size: clamp(30px, 6.4vh, 200px); font-weight: 700; font-variant-numeric: tabular-nums;
   line-height: 1.05; }}
 .wall-kpi .delta {{ font-size: clamp(12px, 1.9vh, 60px); }}
+.wall-kpi .value.long {{ font-size: clamp(22px, 4.6vh, 150px); white-space: nowrap; }}
 .wall-list {{ list-style: none; margin: 0; padding: 0; font-size: clamp(12px, 2vh, 60px); }}
 .wall-list li {{ display: flex; justify-content: space-between; gap: 0.6vw; padding: 0.55vh 0;
   border-bottom: 1px solid {LINE}; }}
@@ -135,7 +136,9 @@ SCALE_JS = f"""<script>
 
 def kpi_tile(label: str, value: str, delta: str | None, colour: str, note: str) -> str:
     delta_text = escape(delta) if delta else "—"
-    return (f"<div class='wall-kpi'><div class='label'>{escape(label)}</div><div class='value'>{escape(value)}</div>"
+    size = " long" if len(value) > 5 else ""   # "16.2 小时" at the full size would wrap out of the tile
+    return (f"<div class='wall-kpi'><div class='label'>{escape(label)}</div>"
+            f"<div class='value{size}'>{escape(value)}</div>"
             f"<div class='delta'><span style='color:{colour}'>{delta_text}</span>"
             f" <span class='muted'>{escape(note)}</span></div></div>")
 
