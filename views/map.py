@@ -11,7 +11,7 @@ import os
 import pydeck as pdk
 import streamlit as st
 
-from metrics.present import geo, map_data
+from metrics.present import geo, headline, map_data
 from metrics.present import pages as page_data
 from metrics.present.common import PAGE_CREDIT
 from metrics.core.formats import fmt_count, fmt_rate
@@ -29,7 +29,8 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS]
-metric = url_param("metric", allowed=metric_ids, default="satisfaction_rate")
+default_metric = cached(headline.map_metric)(me, view.period, view.filters)   # the first preferred metric the data holds
+metric = url_param("metric", allowed=metric_ids, default=default_metric)
 unit_level = None
 if view.filters.unit_id:
     unit_level = cached(page_data.unit_level)(view.filters.unit_id)
@@ -44,7 +45,7 @@ picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric
 resolution = int(url_param("res", allowed=[str(r) for r in geo.H3_RESOLUTIONS], default="8"))
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
                                    disabled=picked_layer != "hex")
-for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("layer", picked_layer, "units"),
+for key, value, default in (("metric", picked_metric, default_metric), ("layer", picked_layer, "units"),
                             ("res", str(picked_res), "8")):
     if value != default:
         st.query_params[key] = value
@@ -107,16 +108,11 @@ if selected:
 
 with right:
     st.markdown(f"**{ui.metric_label(picked_metric) if picked_layer == 'units' else tr('map.density')}**")
-    stops = scale.stops()
-    legend = [(ui.value_text(picked_metric, v) if picked_layer == "units" else fmt_count(v, language), colour)
-              for v, colour in stops]
-    if len(legend) > 1:
-        legend[0] = (f"≤ {legend[0][0]}", legend[0][1])
-        legend[-1] = (f"≥ {legend[-1][0]}", legend[-1][1])
     if picked_layer == "units":
-        legend = [*legend[::-1], (tr("no_data"), geo.rgb_hex(geo.NO_DATA_RGBA))]
+        legend = [*geo.legend(scale, lambda v: ui.value_text(picked_metric, v), integer=m.unit == "count"),
+                  (tr("no_data"), geo.rgb_hex(geo.NO_DATA_RGBA))]
     else:
-        legend = legend[::-1]
+        legend = geo.legend(scale, lambda v: fmt_count(v, language), integer=True)
     rows = "".join(
         f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
         f"<span style='width:18px;height:12px;background:{c};border:1px solid #999;display:inline-block'></span>"

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.core.formats import fmt_count, fmt_period, fmt_relative
-from metrics.present.kpi import KPI_IDS
+from metrics.present import headline
 from metrics.present import pages as page_data
 from metrics.present.common import PAGE_CREDIT
 from metrics.present.pages import best_and_worst
@@ -16,7 +16,7 @@ from views import filterbar, tiles, ui
 from views.cache import cached
 from views.state import lang, tr, viewer
 
-TREND_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
+SURVEY_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")   # the ranking tables' columns
 
 st.title(tr("overview.heading"))
 con, view = filterbar.render()
@@ -25,7 +25,9 @@ scheme = load_scheme(DEFAULT_SCHEME)
 
 score = cached(page_data.scope_scored)(me, view.period, view.filters, DEFAULT_SCHEME)
 st.subheader(tr("overview.kpis", period=fmt_period(view.period, language)))
-[score_column] = tiles.row(view, KPI_IDS, extra=1)
+# tiles and trend lines from the metrics the data holds, in the stated order of preference
+[score_column] = tiles.row(view, cached(headline.headline_ids)(me, view.period, view.filters), extra=1)
+trend_rates = cached(headline.trend_rates)(me, view.period, view.filters)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
 score_column.metric(
     tr("score"), "—" if score["value"] is None else f"{score['value']:.1f}",
@@ -38,7 +40,7 @@ score_column.caption(f"{tr('yoy')} {yoy_score} · {scheme_title}")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st.markdown(f"#### {tr('overview.trend')}")
-    series = cached(page_data.trend)(me, view.period, view.filters, ("requests", *TREND_RATES),
+    series = cached(page_data.trend)(me, view.period, view.filters, ("requests", *trend_rates),
                                      basic_credit=PAGE_CREDIT)
     if ui.is_empty(series, "requests"):
         ui.no_data()
@@ -47,12 +49,12 @@ with left:
         fig.add_bar(x=series["bucket"], y=series["requests"], name=ui.metric_label("requests"),
                     customdata=[b.strftime("%Y-%m") for b in series["bucket"]],
                     marker_color="#c6dbef", hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
-        for metric_id in TREND_RATES:
+        for metric_id in trend_rates:
             fig.add_scatter(x=series["bucket"], y=series[metric_id], name=ui.metric_label(metric_id), yaxis="y2",
                             mode="lines+markers", hovertemplate="%{x|%Y-%m}: %{y:.1%}<extra></extra>")
         fig.update_layout(
             yaxis={"title": ui.metric_label("requests"), "showgrid": False},
-            yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "title": tr("rate")},
+            yaxis2={"overlaying": "y", "side": "right", **ui.RATE_AXIS, "title": tr("rate")},
             xaxis={"tickformat": "%Y-%m" if language == "zh" else "%b %Y"},
         )
         ui.plot(ui.style(fig), key="trend", query=view.query(),
@@ -92,7 +94,7 @@ config = {
     "score": st.column_config.ProgressColumn(tr("score"), min_value=0, max_value=100, format="%.1f"),
     "grade": st.column_config.TextColumn(tr("grade")),
     "link": st.column_config.LinkColumn(tr("rows_link"), display_text=tr("rows_link.short")),
-    **{m: st.column_config.NumberColumn(ui.metric_label(m), format="percent") for m in TREND_RATES},
+    **{m: st.column_config.NumberColumn(ui.metric_label(m), format="percent") for m in SURVEY_RATES},
 }
 for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"), tr("overview.worst")), (best, worst)):
     column.markdown(f"**{title}**")
@@ -103,7 +105,7 @@ for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"
         grade=frame["grade_zh" if language == "zh" else "grade_en"],
         link=[ui.href("requests", {**view.query(), "unit": u}) for u in frame["unit_id"]],
     )
-    column.dataframe(shown[["rank", name_col, "score", "grade", *TREND_RATES, "link"]], hide_index=True,
+    column.dataframe(ui.with_values(shown, ["rank", name_col, "score", "grade", *SURVEY_RATES, "link"]), hide_index=True,
                      column_config=config, width="stretch")
 
 st.markdown(f"#### {tr('overview.categories')}")

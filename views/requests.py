@@ -74,7 +74,7 @@ st.dataframe(
     ui.localize(rows[shown]), hide_index=True, width="stretch", height=min(38 * len(rows) + 40, 620),
     column_config={
         **{c: st.column_config.TextColumn(tr(f"col.{c}")) for c in shown if c not in time_cols},
-        **{c: st.column_config.DatetimeColumn(tr(f"col.{c}"), format="YYYY-MM-DD HH:mm") for c in time_cols},
+        **{c: st.column_config.TextColumn(tr(f"col.{c}")) for c in time_cols},   # text from ui.localize
         "credit": st.column_config.NumberColumn(tr("col.credit"), format="%.1f"),
         "hours": st.column_config.NumberColumn(tr("col.hours"), format="%.1f"),
         "returned_count": st.column_config.NumberColumn(tr("col.returned_count")),

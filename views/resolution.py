@@ -40,7 +40,7 @@ with right:
     st.markdown(f"#### {tr('resolution.ageing', end=view.period.last_day.isoformat())}")
     ages = cached(page_detail.backlog_ageing)(me, view.period, view.filters)
     if ui.is_empty(ages.assign(total=ages["overdue"] + ages["within"]), "total"):
-        ui.no_data()
+        ui.no_data(view=view, metric="backlog")
     else:
         labels = [tr("age.band", lo=f"{lo:g}", hi=f"{hi:g}") if hi != float("inf") else tr("age.over", lo=f"{lo:g}")
                   for lo, hi in zip(ages["lower"], ages["upper"])]
@@ -62,8 +62,8 @@ else:
         hide_index=True, width="stretch", height=300,
         column_config={
             "request_id": st.column_config.TextColumn(tr("col.request_id")),
-            "received_at": st.column_config.DatetimeColumn(tr("col.received_at"), format="YYYY-MM-DD HH:mm"),
-            "resolve_by": st.column_config.DatetimeColumn(tr("col.resolve_by"), format="YYYY-MM-DD HH:mm"),
+            "received_at": st.column_config.TextColumn(tr("col.received_at")),   # text from ui.localize
+            "resolve_by": st.column_config.TextColumn(tr("col.resolve_by")),
             "category": st.column_config.TextColumn(tr("category")),
             "unit_name": st.column_config.TextColumn(tr("unit")),
             "dept_name": st.column_config.TextColumn(tr("level.department")),
@@ -75,8 +75,8 @@ else:
                  view.query(metric="overdue"), icon=":material/table_rows:")
 
 st.markdown(f"#### {tr('resolution.by_unit', level=tr('level.' + view.level))}")
-table = cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS),
-                                   basic_credit=PAGE_CREDIT)
+table = ui.held_only(cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS),
+                                                basic_credit=PAGE_CREDIT), view)
 name_col = ui.name_col()
 rate_config = {m: st.column_config.ProgressColumn(ui.metric_label(m), min_value=0, max_value=1, format="percent")
                for m in RATES}
@@ -86,7 +86,7 @@ else:
     shown = table.assign(link=[ui.href("requests", view.query(unit=u, metric="repeat_rate"))
                                for u in table["unit_id"]]).sort_values("repeat_rate", ascending=False)
     st.dataframe(
-        shown[[name_col, "requests", *RATES, *STOCKS, "link"]], hide_index=True, width="stretch", height=360,
+        ui.with_values(shown, [name_col, "requests", *RATES, *STOCKS, "link"]), hide_index=True, width="stretch", height=360,
         column_config={
             name_col: st.column_config.TextColumn(tr("unit")),
             "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),
@@ -97,9 +97,9 @@ else:
     )
 
 st.markdown(f"#### {tr('resolution.by_category')}")
-cats = cached(page_detail.group_table)(me, view.period, view.filters, "category",
-                                      ("requests", "repeat_rate", "return_rate", "resolution_rate"),
-                                      basic_credit=PAGE_CREDIT)
+cats = ui.held_only(cached(page_detail.group_table)(me, view.period, view.filters, "category",
+                                                   ("requests", "repeat_rate", "return_rate", "resolution_rate"),
+                                                   basic_credit=PAGE_CREDIT), view)
 if ui.is_empty(cats, "requests"):
     ui.no_data()
 else:
@@ -109,7 +109,7 @@ else:
         fig.add_bar(x=cats["category"], y=cats[metric_id], name=ui.metric_label(metric_id), marker_color=colour,
                     customdata=[metric_id] * len(cats),
                     hovertemplate="%{x}: %{y:.1%}<extra>" + ui.metric_label(metric_id) + "</extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "title": tr("rate")})
+    fig.update_layout(barmode="group", yaxis={**ui.RATE_AXIS, "title": tr("rate")})
     ui.plot(ui.style(fig), key="by_category", query=view.query(),
             rows=lambda p: {"cat": p["x"], "metric": p.get("customdata") or "repeat_rate"})
     st.caption(tr("chart.click_rows"))

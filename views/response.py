@@ -10,6 +10,7 @@ from metrics.present import detail as page_detail
 from metrics.present.common import PAGE_CREDIT
 from metrics.query import detail as queries_detail
 from metrics.query import tables as queries
+from metrics.query.coverage import metric_coverage
 from views import filterbar, tiles, ui
 from views.cache import cached
 from views.state import lang, tr, translator, viewer
@@ -25,15 +26,18 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 tiles.row(view, (*HOURS, *ON_TIME))
 
-table = cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME),
-                                   basic_credit=PAGE_CREDIT)
+table = ui.held_only(cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME),
+                                                basic_credit=PAGE_CREDIT), view)
 name_col = ui.name_col()
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
-which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
+# the response times when the data has them, else the close times
+held = cached(metric_coverage)(me, view.period, view.filters, ("response_hours_p50",))["response_hours_p50"].held
+which = st.segmented_control(tr("response.which"), ("response", "close"), default="response" if held else "close",
+                             required=True,
                              format_func=lambda k, t_=translator(): t_(f"response.{k}"), key=f"which_{language}") or "response"
 p50, p90 = f"{which}_hours_p50", f"{which}_hours_p90"
 if ui.is_empty(table, p50):
-    ui.no_data()
+    ui.no_data(view=view, metric=p50)
 else:
     shown = table.dropna(subset=[p90]).sort_values(p90, ascending=False).head(30)
     fig = go.Figure()
@@ -54,7 +58,7 @@ with left:
     st.markdown(f"#### {tr('response.distribution')}")
     hist = cached(queries_detail.duration_histogram)(me, which, view.period, view.filters)
     if hist.empty:
-        ui.no_data()
+        ui.no_data(view=view, metric=p50)
     else:
         fig = go.Figure(go.Scatter(
             x=hist["lower_hours"], y=hist["count"], line_shape="hv", fill="tozeroy", mode="lines",
@@ -85,16 +89,17 @@ st.markdown(f"#### {tr('response.by_group')}")
 on_time = f"on_time_{which}_rate"
 columns = st.columns(3, gap="medium")
 for column, group in zip(columns, ("channel", "category", "urgency")):
-    frame = cached(page_detail.group_table)(me, view.period, view.filters, group, ("requests", p50, p90, on_time),
-                                            basic_credit=PAGE_CREDIT)
+    frame = ui.held_only(cached(page_detail.group_table)(me, view.period, view.filters, group,
+                                                         ("requests", p50, p90, on_time), basic_credit=PAGE_CREDIT),
+                         view)
     with column:
         st.markdown(f"**{tr(group)}**")
         if ui.is_empty(frame, "requests"):
-            ui.no_data()
+            ui.no_data(view=view, field=group)
             continue
         frame = ui.localize(frame.sort_values("requests", ascending=False))
         st.dataframe(
-            frame[[group, "requests", p50, p90, on_time]], hide_index=True,
+            ui.with_values(frame, [group, "requests", p50, p90, on_time]), hide_index=True,
             width="stretch", height=min(400, 35 * len(frame) + 40),
             column_config={
                 group: st.column_config.TextColumn(tr(group)),
@@ -112,7 +117,7 @@ else:
     shown = table.assign(link=[ui.href("requests", view.query(unit=u, metric="on_time_close_rate"))
                                for u in table["unit_id"]]).sort_values("on_time_close_rate")
     st.dataframe(
-        shown[[name_col, "requests", *ON_TIME, *HOURS, "link"]], hide_index=True, width="stretch", height=360,
+        ui.with_values(shown, [name_col, "requests", *ON_TIME, *HOURS, "link"]), hide_index=True, width="stretch", height=360,
         column_config={
             name_col: st.column_config.TextColumn(tr("unit")),
             "requests": st.column_config.NumberColumn(ui.metric_label("requests"), format="localized"),

@@ -25,21 +25,21 @@ with left:
     st.markdown(f"#### {tr('satisfaction.trend')}")
     series = cached(page_data.trend)(me, view.period, view.filters, ("satisfaction_rate", "visit_coverage", "requests"),
                                      basic_credit=PAGE_CREDIT)
-    if ui.is_empty(series, "requests"):
-        ui.no_data()
+    if ui.is_empty(series, "requests") or ui.is_empty(series, "satisfaction_rate"):
+        ui.no_data(view=view, metric="satisfaction_rate")
     else:
         fig = go.Figure()
         for metric_id in ("satisfaction_rate", "visit_coverage"):
             fig.add_scatter(x=series["bucket"], y=series[metric_id], name=ui.metric_label(metric_id),
                             mode="lines+markers", hovertemplate="%{x|%Y-%m}: %{y:.1%}<extra></extra>")
-        fig.update_layout(yaxis={"tickformat": ".0%", "title": tr("rate")},
+        fig.update_layout(yaxis={**ui.RATE_AXIS, "title": tr("rate")},
                           xaxis={"tickformat": "%Y-%m" if language == "zh" else "%b %Y"})
         ui.plot(ui.style(fig), key="trend")
 with right:
     st.markdown(f"#### {tr('satisfaction.vs_response')}")
     bands = cached(page_detail.satisfaction_by_response)(me, view.period, view.filters, basic_credit=PAGE_CREDIT)
     if ui.is_empty(bands, "satisfaction_rate_den"):
-        ui.no_data()
+        ui.no_data(view=view, metric="satisfaction_rate")
     else:
         h = "小时" if language == "zh" else "h"
         labels = [f"{lo:g}–{hi:g}{h}" if hi != float("inf") else f"≥{lo:g}{h}"
@@ -52,14 +52,14 @@ with right:
                         hovertemplate="%{x}: %{y:.1%}<extra></extra>")
         fig.update_layout(xaxis={"title": tr("satisfaction.response_band")},
                           yaxis={"title": tr("satisfaction.visited"), "showgrid": False},
-                          yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%"})
+                          yaxis2={"overlaying": "y", "side": "right", **ui.RATE_AXIS})
         ui.plot(ui.style(fig), key="vs_response")
 
 st.markdown(f"#### {tr('satisfaction.by_unit', level=tr('level.' + view.level))}")
 table, overall = cached(page_detail.wilson_table)(me, view.level, view.period, view.filters, basic_credit=PAGE_CREDIT)
 ranked = table.dropna(subset=["satisfaction_rate"]).sort_values("satisfaction_rate")
 if ranked.empty:
-    ui.no_data()
+    ui.no_data(view=view, metric="satisfaction_rate")
 else:
     shown = ranked.head(40)
     fig = go.Figure(go.Scatter(
@@ -74,7 +74,7 @@ else:
     if overall is not None:
         fig.add_vline(x=overall, line_dash="dot", line_color=ui.BAD,
                       annotation_text=tr("satisfaction.overall"), annotation_position="top")
-    fig.update_layout(xaxis={"tickformat": ".0%", "title": ui.metric_label("satisfaction_rate")},
+    fig.update_layout(xaxis={**ui.RATE_AXIS, "title": ui.metric_label("satisfaction_rate")},
                       yaxis={"autorange": "reversed"})
     ui.plot(ui.style(fig, height=max(320, 22 * len(shown) + 90), legend=False), key="wilson",
             query=view.query(metric="satisfaction_rate"), rows=lambda p: {"unit": p["customdata"][3]})
@@ -84,12 +84,12 @@ left, right = st.columns(2, gap="medium")
 with left:
     st.markdown(f"#### {tr('satisfaction.coverage', level=tr('level.' + view.level))}")
     if ui.is_empty(table, "visit_coverage"):
-        ui.no_data()
+        ui.no_data(view=view, metric="visit_coverage")
     else:
         shown = table.dropna(subset=["visit_coverage"]).sort_values("visit_coverage").head(20)
         fig = go.Figure(go.Bar(x=shown["visit_coverage"], y=shown[name_col], orientation="h",
                                marker_color=ui.PALETTE[2], hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-        fig.update_layout(xaxis={"tickformat": ".0%", "title": ui.metric_label("visit_coverage")},
+        fig.update_layout(xaxis={**ui.RATE_AXIS, "title": ui.metric_label("visit_coverage")},
                           yaxis={"autorange": "reversed"})
         ui.plot(ui.style(fig, height=max(300, 22 * len(shown) + 80), legend=False), key="coverage")
 with right:
@@ -97,7 +97,7 @@ with right:
     cats = cached(page_detail.lowest_categories)(me, view.period, view.filters, MIN_VISITS, 10,
                                                  basic_credit=PAGE_CREDIT)
     if cats.empty:
-        ui.no_data()
+        ui.no_data(view=view, metric="satisfaction_rate")
     else:
         cats = cats.assign(link=[ui.href("requests", view.query(cat=c, metric="satisfaction_rate"))
                                  for c in cats["category"]])

@@ -5,8 +5,9 @@ import streamlit as st
 
 from metrics.core.formats import fmt_pp, fmt_relative
 from metrics.core.registry import BY_ID
+from metrics.present import headline
 from metrics.present.common import PAGE_CREDIT
-from metrics.query import tables as queries
+from metrics.present.headline import coverage_note, not_in_data_reason
 from views import ui
 from views.cache import cached
 from views.filterbar import View
@@ -24,16 +25,24 @@ def change_text(metric_id: str, change) -> str | None:
 
 def row(view: View, metric_ids: tuple[str, ...], extra: int = 0) -> list:
     """One tile per metric with MoM as the delta and YoY underneath; colours follow the metric's direction.
+    A metric the data lacks says "not in the data" and why; a partial one says what share it is based on.
 
     ``extra`` more columns are laid out after the tiles and returned, for tiles drawn by the caller.
     """
-    compared = cached(queries.compare_periods)(viewer(), view.period, metric_ids, view.filters,
-                                              basic_credit=PAGE_CREDIT).set_index("metric_id")
+    # a page whose own metrics the data lacks is topped up with preferred ones it holds (metrics.present.headline)
+    metric_ids = cached(headline.page_metrics)(viewer(), view.period, tuple(metric_ids), view.filters)
+    compared = cached(headline.compared)(viewer(), view.period, metric_ids, view.filters,
+                                         basic_credit=PAGE_CREDIT).set_index("metric_id")
     count = len(metric_ids) + extra
     per_row = count if count <= MAX_PER_ROW else -(-count // 2)
     columns = [c for start in range(0, count, per_row) for c in st.columns(per_row)]
     for column, metric_id in zip(columns, metric_ids):
         metric, values = BY_ID[metric_id], compared.loc[metric_id]
+        if values["status"] == "missing":   # never 0 %, never a change: say so and why
+            column.metric(ui.metric_label(metric_id), tr("coverage.missing"), border=True,
+                          help=not_in_data_reason(values["missing"], lang()))
+            column.caption(not_in_data_reason(values["missing"], lang()))
+            continue
         column.metric(
             ui.metric_label(metric_id), ui.value_text(metric_id, values["value"]),
             delta=change_text(metric_id, values["mom"]),
@@ -42,6 +51,7 @@ def row(view: View, metric_ids: tuple[str, ...], extra: int = 0) -> list:
             help=ui.metric_formula(metric_id) + f" · {tr('mom')}",
         )
         yoy = change_text(metric_id, values["yoy"])
-        column.caption(f"{tr('yoy')} {yoy or tr('no_data')} · [{tr('rows_link.short')}]"
-                       f"({ui.href('requests', view.query(metric=metric_id))})")
+        note = coverage_note(values["status"], values["share"], lang())
+        column.caption(f"{tr('yoy')} {yoy or tr('no_data')} · " + (f"{note} · " if note else "")
+                       + f"[{tr('rows_link.short')}]({ui.href('requests', view.query(metric=metric_id))})")
     return columns[len(metric_ids):]

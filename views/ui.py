@@ -8,14 +8,39 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.formats import fmt_value
+from metrics.core.formats import fmt_count, fmt_value
 from metrics.core.i18n import code_label
 from metrics.core.registry import BY_ID
-from views.state import lang, tr
+from metrics.present.headline import empty_message
+from metrics.query.coverage import metric_coverage
+from views.cache import cached
+from views.state import lang, tr, viewer
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ("#1f6fb2", "#e4572e", "#2a9d8f", "#f2a541", "#7b5ea7", "#8c8c8c", "#c44e8a", "#4f9d3a")
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#1f6fb2"
+# A rate axis: percent ticks; bound_rates() pins it to 0–100 % when sparse data would stretch it.
+RATE_AXIS = {"tickformat": ".0%"}
+
+
+def bound_rates(fig: go.Figure) -> go.Figure:
+    """Rate axes (percent ticks) run 0–100 % when their values cannot set a sensible range: fewer than
+    two distinct values (one month, or none: plotly's default would run −100 % to 400 %) or any outside
+    0..1. Otherwise they zoom to the data as before."""
+    for name in ("xaxis", "yaxis", "yaxis2"):
+        axis = fig.layout[name] if name in fig.layout.to_plotly_json() or name != "yaxis2" else None
+        if axis is None or axis.tickformat != ".0%":
+            continue
+        ref = name.replace("axis", "")
+        values = []
+        for trace in fig.data:
+            on = (getattr(trace, "yaxis", None) or "y") if ref.startswith("y") else (getattr(trace, "xaxis", None) or "x")
+            data = trace.y if ref.startswith("y") else trace.x
+            if on == ref and data is not None:
+                values += [float(v) for v in pd.to_numeric(pd.Series(list(data)), errors="coerce").dropna()]
+        if len(set(values)) < 2 or min(values) < 0 or max(values) > 1:
+            axis.range = [0, 1]
+    return fig
 CHART_HEIGHT = 340
 
 
@@ -57,8 +82,16 @@ def is_empty(frame: pd.DataFrame | None, column: str | None = None) -> bool:
     return bool(values.isna().all() or (values.fillna(0) == 0).all())
 
 
-def no_data(where=st) -> None:
-    where.info(tr("no_data.detail"), icon=":material/info:")
+def no_data(where=st, view=None, metric: str | None = None, field: str | None = None) -> None:
+    """The empty state: what is missing when requests exist but lack ``metric``'s fields (or a grouping
+    ``field``, e.g. urgency), else "no requests match"."""
+    text = None
+    if view is not None and (metric or field):
+        coverage = cached(metric_coverage)(viewer(), view.period, view.filters, (metric or "requests",))
+        found = coverage[metric or "requests"]
+        text = empty_message(found, lang()) if metric else (
+            tr("no_data.missing", n=fmt_count(found.requests, lang()), fields=tr(field)) if found.requests else None)
+    where.info(text or tr("no_data.detail"), icon=":material/info:")
 
 
 def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = None, legend: bool = True) -> go.Figure:
@@ -76,6 +109,7 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
     if lang() == "zh":  # "10k" is not Chinese usage: full numbers with separators on every axis
         fig.update_xaxes(exponentformat="none")
         fig.update_yaxes(exponentformat="none")
+    bound_rates(fig)
     return fig
 
 
@@ -110,15 +144,38 @@ def page_link(page: str, label: str, query: dict[str, str], icon: str | None = N
 CODED = ("channel", "source", "urgency", "status", "satisfaction")
 
 
+def held_only(frame: pd.DataFrame, view) -> pd.DataFrame:
+    """The table with the columns of metrics the data does not hold blanked (never a 0 % of a missing field)."""
+    ids = tuple(c for c in frame.columns if c in BY_ID)
+    coverage = cached(metric_coverage)(viewer(), view.period, view.filters, ids)
+    lacking = [m for m in ids if not coverage[m].held]
+    return frame.assign(**{m: float("nan") for m in lacking}) if lacking else frame
+
+
+def with_values(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame[columns]`` without the metric columns that hold no value at all (a table shows "None" for
+    a missing number: a metric the data lacks is left out rather than shown as a column of them), and
+    without the rows of units or groups with no requests in the period (a row of None)."""
+    if "requests" in frame:
+        frame = frame[pd.to_numeric(frame["requests"], errors="coerce").fillna(0) > 0]
+    return frame[[c for c in columns if c not in BY_ID or c == "requests" or frame[c].notna().any()]]
+
+
 def localize(frame: pd.DataFrame) -> pd.DataFrame:
     """Coded columns (channel, source, urgency, status, satisfaction) in words of the session's language;
-    a missing department as a dash."""
+    times as text (YYYY-MM-DD HH:MM); a missing text or time (no department, no urgency, no deadline)
+    as a dash rather than "None"."""
     out = frame.copy()
     for column in CODED:
         if column in out:
             out[column] = out[column].map(lambda v, c=column: code_label(c, v, lang()))
-    if "dept_name" in out:  # handled by the street alone: no department, shown as a dash rather than "None"
-        out["dept_name"] = out["dept_name"].fillna("—")
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
+        values = out[column].dropna()
+        if (pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object) and all(
+                isinstance(v, str) for v in values):   # text, not the yes/no columns
+            out[column] = out[column].where(out[column].notna(), "—")
     return out
 
 

@@ -97,7 +97,9 @@ def _map(data: wall.WallData, language: str, scheme_title: str, scale: float) ->
     layer = data.map
     metric = layer["metric"]
     level = wall.wt(f"level.{layer['level']}", language)
-    title = wall.wt(f"map.{metric}", language, level=level, scheme=scheme_title)
+    label = "" if metric not in BY_ID else BY_ID[metric].zh if language == "zh" else BY_ID[metric].en
+    title = wall.wt(f"map.{metric}" if metric in ("score", "satisfaction_rate") else "map.metric", language,
+                    level=level, scheme=scheme_title, metric=label)
     st.html(f"<div class='wall'><h3>{escape(title)}</h3></div>")
     if layer["empty"]:
         st.html(f"<div class='wall muted'>{wall.wt('no_data', language)}</div>")
@@ -112,11 +114,10 @@ def _map(data: wall.WallData, language: str, scheme_title: str, scale: float) ->
     )
     with st.container(key="wall_map"):
         st.pydeck_chart(deck, height="stretch", key="wall-deck")
-    centre = data.score["value"] if metric == "score" else next(
-        (k.value for k in data.kpis if k.metric_id == metric), None)
+    centre = layer["centre"]
     unit = "score" if metric == "score" else BY_ID[metric].unit
     city = f"{wall.wt('city', language)} {fmt_value(centre, unit, language)}"
-    st.html(parts.legend_html(layer["scale"], city, language))
+    st.html(parts.legend_html(layer["scale"], city, language, lambda v: fmt_value(v, unit, language)))
 
 
 language = lang()
@@ -154,7 +155,7 @@ if data is None:
         st.html(parts.head_html(wall.wt("title", language), wall.wt("empty", language), now))
     st.stop()
 
-labels = {m: (BY_ID[m].zh if language == "zh" else BY_ID[m].en) for m in wall.TREND_METRICS}
+labels = {m: (BY_ID[m].zh if language == "zh" else BY_ID[m].en) for m in data.trend.columns if m in BY_ID}
 meta = (f"{wall.wt('kpis', language, period=fmt_period(data.period, language))}<br>"
         f"{wall.wt('as_of', language)} {data.as_of:%Y-%m-%d %H:%M}")
 if stale_since is not None:

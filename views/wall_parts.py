@@ -18,16 +18,17 @@ import plotly.graph_objects as go
 
 from metrics.present import geo
 from metrics.assess.alerts import Alert
-from metrics.core.formats import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.core.formats import fmt_count, fmt_pp, fmt_rate, fmt_relative, fmt_value
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
-from views.ui import FONT
+from views.ui import FONT, RATE_AXIS, bound_rates
 
 NO_DATA_RGBA = [58, 72, 92, 230]   # "insufficient sample / no data" on the dark map
 BG, PANEL, LINE, TEXT, MUTED = "#06101d", "#0d1b2e", "#1d3352", "#e8f1fb", "#8fa7c4"
 GOOD, BAD, NEUTRAL, ACCENT = "#3ddc97", "#ff6b6b", "#9fb3c8", "#4fc3f7"
 RATE_COLOURS = {"response_rate": "#4fc3f7", "resolution_rate": "#ffd166", "satisfaction_rate": "#3ddc97"}
+SPARE_COLOURS = ("#f78fb3", "#c792ea", "#ffab70")   # other rates a city's trend shows
 # Heights of the three bands, in vh; the rest goes to padding and gaps (≤ 100vh in all).
 HEAD_VH, KPI_VH, MAIN_VH = 6.5, 15.0, 72.5
 
@@ -65,6 +66,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .wall-kpi .value {{ font-size: clamp(30px, 6.4vh, 200px); font-weight: 700; font-variant-numeric: tabular-nums;
   line-height: 1.05; }}
 .wall-kpi .delta {{ font-size: clamp(12px, 1.9vh, 60px); }}
+.wall-kpi .value.long {{ font-size: clamp(22px, 4.6vh, 150px); white-space: nowrap; }}
 .wall-list {{ list-style: none; margin: 0; padding: 0; font-size: clamp(12px, 2vh, 60px); }}
 .wall-list li {{ display: flex; justify-content: space-between; gap: 0.6vw; padding: 0.55vh 0;
   border-bottom: 1px solid {LINE}; }}
@@ -134,7 +136,9 @@ SCALE_JS = f"""<script>
 
 def kpi_tile(label: str, value: str, delta: str | None, colour: str, note: str) -> str:
     delta_text = escape(delta) if delta else "—"
-    return (f"<div class='wall-kpi'><div class='label'>{escape(label)}</div><div class='value'>{escape(value)}</div>"
+    size = " long" if len(value) > 5 else ""   # "16.2 小时" at the full size would wrap out of the tile
+    return (f"<div class='wall-kpi'><div class='label'>{escape(label)}</div>"
+            f"<div class='value{size}'>{escape(value)}</div>"
             f"<div class='delta'><span style='color:{colour}'>{delta_text}</span>"
             f" <span class='muted'>{escape(note)}</span></div></div>")
 
@@ -145,7 +149,7 @@ def kpis_html(kpis: tuple[Kpi, ...], score: dict[str, float | None], lang: str) 
     for k in kpis:
         metric = BY_ID[k.metric_id]
         rate = metric.unit == "rate"
-        value = fmt_rate(k.value, lang) if rate else fmt_count(k.value, lang)
+        value = fmt_value(k.value, metric.unit, lang)   # hours as hours, not a count
         delta = fmt_pp(k.change, lang) if rate else fmt_relative(k.change, lang)
         tiles.append(kpi_tile(metric.zh if lang == "zh" else metric.en, value,
                               _arrow(k.change) + delta if delta else None, _colour(k.metric_id, k.change),
@@ -213,16 +217,20 @@ def alerts_html(alerts: tuple[Alert, ...], lang: str, limit: int = 11) -> str:
     return f"<div class='wall'><ul class='wall-list'>{''.join(items)}</ul>{more}</div>"
 
 
-def legend_html(scale: geo.Scale, centre_text: str, lang: str) -> str:
-    """The map's diverging colour bar (worse … city … better) and the grey "no data" swatch."""
+def legend_html(scale: geo.Scale, centre_text: str, lang: str, fmt=None) -> str:
+    """The map's colour bar and the grey "no data" swatch: worse … better around the city value
+    (diverging), or lowest … highest value (sequential, with ``fmt`` formatting a value)."""
     no_data = (f"<span class='swatch' style='background:{geo.rgb_hex(NO_DATA_RGBA)}'></span>"
                f"<span>{escape(wt('map.no_data', lang))}</span>")
     if scale.kind == "empty":
         return f"<div class='wall wall-legend'>{no_data}</div>"
     colours = [geo.rgb_hex(scale.rgba(scale.low + (scale.high - scale.low) * i / 8)) for i in range(9)]
-    return (f"<div class='wall wall-legend'><span>{escape(wt('map.worse', lang))}</span>"
+    low, high = wt("map.worse", lang), wt("map.better", lang)
+    if scale.kind == "sequential" and fmt is not None:
+        low, high = fmt(scale.low), fmt(scale.high)
+    return (f"<div class='wall wall-legend'><span>{escape(low)}</span>"
             f"<span class='bar' style='background:linear-gradient(90deg,{','.join(colours)})'></span>"
-            f"<span>{escape(wt('map.better', lang))}</span><span>· {escape(centre_text)}</span>{no_data}</div>")
+            f"<span>{escape(high)}</span><span>· {escape(centre_text)}</span>{no_data}</div>")
 
 
 def dark_basemap() -> str:
@@ -270,20 +278,22 @@ def dark(fig: go.Figure, *, legend: bool = True, scale: float = 1.0) -> go.Figur
 
 
 def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, scale: float = 1.0) -> go.Figure:
-    """Monthly requests (bars) and the three rates (lines, right axis)."""
+    """Monthly requests (bars) and the trend's rates (lines, right axis)."""
     fig = go.Figure()
     fig.add_bar(x=trend["bucket"], y=trend["requests"], name=labels["requests"], marker_color="#2b4c7e")
-    for metric_id, colour in RATE_COLOURS.items():
+    rates = [m for m in trend.columns if m in BY_ID and m != "requests"]
+    for metric_id, colour in zip(rates, [RATE_COLOURS.get(m) for m in rates]):
+        colour = colour or SPARE_COLOURS[rates.index(metric_id) % len(SPARE_COLOURS)]
         fig.add_scatter(x=trend["bucket"], y=trend[metric_id], name=labels[metric_id], yaxis="y2",
                         mode="lines+markers", line={"color": colour, "width": 3 * scale},
                         marker={"size": 6 * scale})
     fig.update_layout(
         yaxis={"showgrid": False, "automargin": True},
         xaxis={"tickformat": "%y-%m" if lang == "zh" else "%b %y", "dtick": "M2", "automargin": True},
-        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "gridcolor": LINE, "automargin": True},
+        yaxis2={"overlaying": "y", "side": "right", **RATE_AXIS, "gridcolor": LINE, "automargin": True},
         bargap=0.35,
     )
-    return dark(fig, scale=scale)
+    return dark(bound_rates(fig), scale=scale)
 
 
 def categories_figure(hot: pd.DataFrame, lang: str, scale: float = 1.0) -> go.Figure:

@@ -4,7 +4,9 @@ Three kinds:
 - ``floor``: a unit (with a sufficient sample under the scheme) whose composite score falls in the
   scheme's bottom grade band, or one of whose rates is below its floor (FLOORS);
 - ``spike``: a category, or a grid, whose requests in the last 7 days exceed the mean of the
-  8 weeks before by more than 3 standard deviations (and by at least MIN_SPIKE requests);
+  8 weeks before by more than 3 standard deviations (and by at least MIN_SPIKE requests); on the
+  pages only where the data covers those 8 weeks and their mean is at least MIN_BASELINE a week
+  (a subject new to the data, or a city imported last month, has no baseline to spike above);
 - ``overdue``: units with requests open past their deadline at the period end.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ FLOORS: dict[str, float] = {"response_rate": 0.92, "resolution_rate": 0.80, "sat
 BASELINE_WEEKS = 8
 SIGMAS = 3.0
 MIN_SPIKE = 10
+MIN_BASELINE = 1.0    # requests a baseline week, on average, below which the pages raise no spike
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ def weekly_counts(
     return con.execute(sql, {"end": end, "since": since, **viewer.scope_params(), **filters.params()}).df()
 
 
-def find_spikes(weekly: pd.DataFrame, sigmas: float = SIGMAS, min_count: int = MIN_SPIKE) -> pd.DataFrame:
-    """Subjects whose week 0 exceeds mean + sigmas × sd of weeks 1..BASELINE_WEEKS (missing weeks = 0).
+def find_spikes(weekly: pd.DataFrame, sigmas: float = SIGMAS, min_count: int = MIN_SPIKE,
+                min_baseline: float = 0.0) -> pd.DataFrame:
+    """Subjects whose week 0 exceeds mean + sigmas × sd of weeks 1..BASELINE_WEEKS (missing weeks = 0),
+    among those whose baseline mean is at least ``min_baseline`` requests a week.
 
     Columns: subject, n (this week), mean, sd, threshold; ordered by how far above the threshold.
     """
@@ -105,11 +110,17 @@ def find_spikes(weekly: pd.DataFrame, sigmas: float = SIGMAS, min_count: int = M
     now = grid[0].to_numpy(dtype=float)
     mean, sd = base.mean(axis=1), base.std(axis=1, ddof=1)
     threshold = mean + sigmas * sd
-    hit = (now > threshold) & (now - mean >= min_count)
+    hit = (now > threshold) & (now - mean >= min_count) & (mean >= min_baseline)
     out = pd.DataFrame({"subject": grid.index[hit], "n": now[hit], "mean": mean[hit], "sd": sd[hit],
                         "threshold": threshold[hit]})
     return out.assign(_excess=(out["n"] - out["threshold"]) / np.maximum(out["sd"], 1.0)).sort_values(
         "_excess", ascending=False).drop(columns="_excess").reset_index(drop=True)
+
+
+def baseline_covered(con: duckdb.DuckDBPyConnection, end: dt.datetime) -> bool:
+    """Whether the store's requests start before the BASELINE_WEEKS weeks that precede the last 7 days to ``end``."""
+    first = con.execute("SELECT min(received_at) FROM requests").fetchone()[0]
+    return first is not None and first <= end - dt.timedelta(weeks=BASELINE_WEEKS + 1)
 
 
 def spike_alerts(spikes: pd.DataFrame, by: str, names: dict[str, tuple[str, str]], end: dt.datetime) -> list[Alert]:

@@ -15,7 +15,7 @@ Kinds:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from metrics.core import sqldialect as sd
@@ -84,6 +84,8 @@ class Metric:
     parameters: tuple[tuple[str, float], ...] = ()
     note_zh: str = ""
     note_en: str = ""
+    # stored request fields the metric needs; "a|b" = either will do (see FIELDS below)
+    fields: tuple[str, ...] = ()
 
     @property
     def additive(self) -> bool:
@@ -269,6 +271,28 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 
+# The stored request fields each metric needs (``a|b``: either). A metric whose fields the data does not
+# hold is "not in the data" (metrics.query.coverage), never 0 %. Survey fields: visited, contacted, resolved,
+# satisfaction; timing: respond_by, resolve_by, first_contact_at, closed_at, status.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "requests": (), "requests_per_10k": (), "staff_per_10k": (),
+    "proactive_share": ("source",),
+    "response_rate": ("visited", "contacted"),
+    "on_time_response_rate": ("respond_by", "first_contact_at"),
+    "response_hours_p50": ("first_contact_at",),
+    "response_hours_p90": ("first_contact_at",),
+    "resolution_rate": ("visited", "resolved"),
+    "satisfaction_rate": ("visited", "satisfaction"),
+    "on_time_close_rate": ("resolve_by", "closed_at|status"),
+    "close_hours_p50": ("closed_at",),
+    "close_hours_p90": ("closed_at",),
+    "backlog": ("closed_at|status",),
+    "overdue": ("resolve_by", "closed_at|status"),
+    "repeat_rate": ("is_repeat",),
+    "return_rate": ("returned_count",),
+    "visit_coverage": ("visited", "closed_at|status"),
+}
+METRICS = tuple(replace(m, fields=FIELDS[m.id]) for m in METRICS)
 BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 RATE_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.kind == "rate")
 DEFAULT_PARAMS: dict[str, float] = {k: v for m in METRICS for k, v in m.parameters if k == "basic_credit"}

@@ -16,6 +16,7 @@ from metrics.assess.fairness import add_wilson
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
 from metrics.query.build import Grouping, build_aggregate_sql
+from metrics.query.coverage import field_shares
 from metrics.core.registry import RESPONSE_HOURS, resolve
 from metrics.core.sqlfiles import read_sql
 from metrics.store.rollup import rollup_ready
@@ -66,6 +67,8 @@ def satisfaction_by_response(
 
 
 FUNNEL_STEPS = ("received", "contacted", "closed", "visited", "resolved", "satisfied")
+FUNNEL_FIELDS = {"received": (), "contacted": ("first_contact_at",), "closed": ("closed_at|status",),
+                 "visited": ("visited",), "resolved": ("visited", "resolved"), "satisfied": ("visited", "satisfaction")}
 
 
 def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters) -> pd.DataFrame:
@@ -80,8 +83,13 @@ def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filte
     row = con.execute(sql, {**period.params(), **viewer.scope_params(), **filters.params()}).fetchone()
     counts = [int(v or 0) for v in row]
     total = counts[0]
-    return pd.DataFrame({"step": FUNNEL_STEPS, "n": counts,
-                         "share": [c / total if total else None for c in counts]})
+    frame = pd.DataFrame({"step": FUNNEL_STEPS, "n": counts,
+                          "share": [c / total if total else None for c in counts]})
+    # a step whose field the data does not hold is left out, not shown as 0
+    _, shares = field_shares(con, viewer, period, filters)
+    held = [not total or all(max(shares[f] for f in need.split("|")) > 0 for need in FUNNEL_FIELDS[step])
+            for step in FUNNEL_STEPS]
+    return frame[held].reset_index(drop=True)
 
 
 def backlog_ageing(

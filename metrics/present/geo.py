@@ -35,6 +35,7 @@ class Scale:
     high: float
     centre: float | None
     higher_is_better: bool
+    steps: int = 5              # legend stops: fewer when the values take fewer distinct values
 
     def position(self, value: float) -> float:
         """0..1 along the palette (0 = worst / lowest, 1 = best / highest); values outside [low, high] saturate."""
@@ -54,12 +55,13 @@ class Scale:
         palette = DIVERGING if self.kind == "diverging" else SEQUENTIAL
         return [*_interpolate(palette, self.position(float(value))), FILL_ALPHA]
 
-    def stops(self, n: int = 5) -> list[tuple[float, str]]:
-        """(value, hex colour) at n evenly spaced values from low to high, for a legend.
+    def stops(self, n: int | None = None) -> list[tuple[float, str]]:
+        """(value, hex colour) at n (default ``steps``) evenly spaced values from low to high, for a legend.
 
         The scale saturates outside [low, high]: the first stop stands for "≤ low", the last for "≥ high"."""
         if self.kind == "empty":
             return []
+        n = n or self.steps
         if self.kind == "diverging":  # low … centre … high, so the legend shows the midpoint colour
             values = [*np.linspace(self.low, self.centre, n // 2 + 1)[:-1], self.centre,
                       *np.linspace(self.centre, self.high, n // 2 + 1)[1:]]
@@ -87,11 +89,31 @@ def make_scale(values: pd.Series, *, rate: bool, centre: float | None, higher_is
     if present.empty:
         return Scale("empty", 0.0, 0.0, None, higher_is_better)
     low, high = float(present.min()), float(present.max())
+    steps = max(2, min(5, present.nunique()))
     if len(present) >= ROBUST_MIN_UNITS:  # a few tiny-sample outliers must not wash out every other colour
         low, high = float(present.quantile(ROBUST_QUANTILE)), float(present.quantile(1 - ROBUST_QUANTILE))
     if rate and centre is not None and not math.isnan(centre):
-        return Scale("diverging", min(low, centre), max(high, centre), float(centre), higher_is_better)
-    return Scale("sequential", low, high, None, higher_is_better)
+        return Scale("diverging", min(low, centre), max(high, centre), float(centre), higher_is_better, steps)
+    return Scale("sequential", low, high, None, higher_is_better, steps)
+
+
+def legend(scale: Scale, fmt: Callable[[float], str], *, integer: bool = False) -> list[tuple[str, str]]:
+    """(label, hex colour) of the legend, highest first: "≥ high" … "≤ low", every label distinct.
+
+    Stops that format alike (1.75 and 2.25 both "2") are one bucket; ``integer`` values (counts) are
+    snapped to whole numbers first, so four distinct counts make four buckets, none skipped."""
+    values = [v for v, _ in scale.stops()]
+    if integer:
+        values = sorted({float(round(v)) for v in values})
+    out: list[tuple[str, str]] = []
+    for value in values:
+        text = fmt(value)
+        if not out or out[-1][0] != text:
+            out.append((text, rgb_hex(scale.rgba(value))))
+    if len(out) > 1:
+        out[0] = (f"≤ {out[0][0]}", out[0][1])
+        out[-1] = (f"≥ {out[-1][0]}", out[-1][1])
+    return out[::-1]
 
 
 def feature_collection(

@@ -107,8 +107,10 @@ def alert_list(
               dt.datetime.combine(as_of.date() + dt.timedelta(days=1), dt.time()))
     catalog = unit_catalog(con, viewer)
     names = dict(zip(catalog["unit_id"], zip(catalog["name"], catalog["name_en"])))
-    for by in ("category", "grid"):
-        spikes = alerts.find_spikes(alerts.weekly_counts(con, viewer, end, by, filters))
+    # spikes only above a baseline the data covers, with a minimum volume (no "spike over 0.0")
+    for by in ("category", "grid") if alerts.baseline_covered(con, end) else ():
+        spikes = alerts.find_spikes(alerts.weekly_counts(con, viewer, end, by, filters),
+                                    min_baseline=alerts.MIN_BASELINE)
         found += alerts.spike_alerts(spikes, by, names, end)
     found += alerts.overdue_alerts(scored)
     return found

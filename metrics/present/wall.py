@@ -21,7 +21,8 @@ from metrics.assess.alerts import Alert
 from metrics.assess.engine import assess
 from metrics.core.filters import Filters
 from metrics.core.formats import fmt_value
-from metrics.present.kpi import Kpi, overview_kpis
+from metrics.present.headline import PREFERENCE, compared, headline_ids, map_metric as pick_map_metric, trend_rates
+from metrics.present.kpi import Kpi
 from metrics.present.common import PAGE_CREDIT, data_range
 from metrics.core.periods import Period, custom, latest_full_month, parse_month, previous
 from metrics.query.tables import scope_totals
@@ -32,7 +33,7 @@ from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 
 TREND_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 RATES = TREND_METRICS[1:]
-MAP_METRICS = ("score", "satisfaction_rate")
+MAP_METRICS = ("score", *PREFERENCE)
 MAP_LEVELS = ("street", "district")
 RANK_N = 5
 CATEGORY_N = 8
@@ -56,6 +57,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trend": ("近12个月走势", "Last 12 months"),
     "map.score": ("{level}综合得分（{scheme}）", "{level} composite score ({scheme})"),
     "map.satisfaction_rate": ("{level}满意率", "{level} satisfaction"),
+    "map.metric": ("{level}{metric}", "{level}: {metric}"),
     "level.street": ("街道", "Street"),
     "level.district": ("区", "District"),
     "city": ("全市", "City"),
@@ -162,7 +164,9 @@ def score_map(scored: pd.DataFrame, bounds: pd.DataFrame, metric: str, centre: f
     table = scored.copy()
     if metric == "score" and "insufficient" in table:
         table.loc[table["insufficient"].astype(bool), "score"] = float("nan")
-    scale = geo.make_scale(table[metric], rate=True, centre=centre, higher_is_better=True)
+    rate = metric == "score" or BY_ID[metric].unit == "rate"
+    better = metric == "score" or BY_ID[metric].higher_is_better
+    scale = geo.make_scale(table[metric], rate=rate, centre=centre, higher_is_better=better)
     name_col = "unit_name" if lang == "zh" else "name_en"
     unit = "score" if metric == "score" else BY_ID[metric].unit
 
@@ -171,15 +175,16 @@ def score_map(scored: pd.DataFrame, bounds: pd.DataFrame, metric: str, centre: f
         return {"tip": f"{name}\n{fmt_value(row.get(metric), unit, lang)}", "name": str(name)}
 
     return {"features": geo.feature_collection(bounds, table, metric, scale, label), "scale": scale,
-            "view": geo.view_state(bounds, 900, 640), "empty": bounds.empty, "metric": metric,
+            "view": geo.view_state(bounds, 900, 640), "empty": bounds.empty, "metric": metric, "centre": centre,
             "level": level}
 
 
 def unit_map(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, level: str, metric: str,
              score: float | None, lang: str, scheme_name: str = DEFAULT_SCHEME) -> dict:
-    """The map of ``level`` units coloured by the composite score or the satisfaction rate."""
+    """The map of ``level`` units coloured by the composite score or a metric."""
     scheme = load_scheme(scheme_name)
-    scored = assess(con, viewer, scheme, period, level, extra_metrics=RATES)
+    extra = tuple(dict.fromkeys((*RATES, *(() if metric == "score" else (metric,)))))
+    scored = assess(con, viewer, scheme, period, level, extra_metrics=extra)
     bounds = con.execute(read_sql("map_boundaries"), {"ids": scored["unit_id"].tolist()}).df()
     centre = score if metric == "score" else scope_totals(con, viewer, period, None, (metric,),
                                                             basic_credit=scheme.basic_credit)[metric]
@@ -204,20 +209,31 @@ def assemble(con: duckdb.DuckDBPyConnection, viewer: Viewer, lang: str, month_te
     if bounds is None or period is None:
         return None
     as_of = bounds[1]
-    kpis = tuple(overview_kpis(con, viewer, period, basic_credit=PAGE_CREDIT))
+    # tiles, trend lines and map metric from the metrics the data holds (metrics.present.headline)
+    shown = compared(con, viewer, period, headline_ids(con, viewer, period), basic_credit=PAGE_CREDIT)
+    kpis = tuple(Kpi(r["metric_id"], _num(r["value"]), _num(r["previous"]), _num(r["last_year"]))
+                 for r in shown.to_dict("records"))
     score = pages_data.scope_scored(con, viewer, period, Filters(), scheme_name)
+    if map_metric not in MAP_METRICS or (map_metric == "score" and score["value"] is None):
+        map_metric = pick_map_metric(con, viewer, period)
     scored = pages_data.scored_units(con, viewer, "street", period, Filters(), scheme_name)
     best, worst = pages_data.best_and_worst(scored, RANK_N)
     week = this_week(con, viewer, as_of)
     return WallData(
         period=period, as_of=as_of, kpis=kpis, score=score,
-        trend=pages_data.trend(con, viewer, period, Filters(), TREND_METRICS, basic_credit=PAGE_CREDIT),
+        trend=pages_data.trend(con, viewer, period, Filters(), ("requests", *trend_rates(con, viewer, period)),
+                               basic_credit=PAGE_CREDIT),
         categories=category_top(con, viewer, period, CATEGORY_N)[["category", "requests", "share", "change"]],
         best=ranking_columns(best, lang), worst=ranking_columns(worst, lang),
         week=week, alerts=week_alerts(con, viewer, week.period, as_of, scheme_name),
         map=unit_map(con, viewer, period, level if level in MAP_LEVELS else "street",
-                     map_metric if map_metric in MAP_METRICS else "score", score["value"], lang, scheme_name),
+                     map_metric, score["value"], lang, scheme_name),
     )
+
+
+def _num(value: object) -> float | None:
+    """A float, or None for a missing value (None / NaN)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def screen_scale(text: object) -> float:
