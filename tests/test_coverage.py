@@ -15,6 +15,7 @@ from metrics.core.access import DEMO_VIEWER
 from metrics.core.periods import month
 from metrics.core.registry import METRICS
 from metrics.present import geo, headline
+from metrics.present.common import PAGE_CREDIT
 from metrics.present.kpi import KPI_IDS
 from metrics.query import coverage
 from metrics.query.coverage import MIN_SHARE, judge, metric_coverage
@@ -101,12 +102,13 @@ def test_no_change_against_a_period_that_lacked_the_metric():
     october = [{**r, "request_id": "O" + r["request_id"], "is_repeat": i % 2 == 0}
                for i, r in enumerate(timing_only(6, import_id="oct"))]
     con = store(september + october, {"sep": [("received_at", 6, 6)], "oct": [("is_repeat", 6, 6)]})
-    shown = headline.compared(con, DEMO_VIEWER, OCT, ("requests", "repeat_rate", "on_time_close_rate"))
+    shown = headline.compared(con, DEMO_VIEWER, OCT, ("requests", "repeat_rate", "on_time_close_rate"),
+                             basic_credit=PAGE_CREDIT)
     shown = shown.set_index("metric_id")
     assert shown.loc["repeat_rate", "value"] == pytest.approx(0.5)
     assert pd.isna(shown.loc["repeat_rate", "previous"]) and pd.isna(shown.loc["repeat_rate", "mom"])
     assert shown.loc["on_time_close_rate", "mom"] == pytest.approx(0.0), "held in both months: a change"
-    sep = headline.compared(con, DEMO_VIEWER, SEP, ("repeat_rate",)).iloc[0]
+    sep = headline.compared(con, DEMO_VIEWER, SEP, ("repeat_rate",), basic_credit=PAGE_CREDIT).iloc[0]
     assert sep["status"] == "missing" and pd.isna(sep["value"]), "never 0 %"
 
 
