@@ -1,9 +1,16 @@
-"""GridScore: the frame and router. Pages live in views/; logic lives in metrics/."""
+"""GridScore: the frame and router. Pages live in views/; logic lives in metrics/.
+
+Auth is enforced here, once, for every page: the navigation holds only the pages the signed-in
+user's role may open (metrics.core.auth.pages_for), so any other URL is not a page at all; before
+signing in (auth on) the login page is the only page.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
+from metrics.core.auth import ConfigError, User, pages_for
 from metrics.core.i18n import LANGS
+from views import auth
 from views.state import lang, tr
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
@@ -41,9 +48,10 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _pages() -> dict[str, list[st.Page]]:
+def _pages(allowed: tuple[str, ...]) -> dict[str, list[st.Page]]:
+    """The user's pages in PAGES order; the first of them is the default at "/"."""
     groups: dict[str, list[st.Page]] = {}
-    for i, (group, name, icon) in enumerate(PAGES):
+    for i, (group, name, icon) in enumerate(p for p in PAGES if p[1] in allowed):
         groups.setdefault(tr(f"nav.group.{group}"), []).append(st.Page(
             f"views/{name}.py", title=tr(f"nav.{name}"), url_path="" if i == 0 else name,
             icon=icon, default=i == 0,
@@ -51,5 +59,22 @@ def _pages() -> dict[str, list[st.Page]]:
     return groups
 
 
+def _signed_in() -> tuple[User | None, str]:
+    try:
+        config = auth.settings()
+    except ConfigError as exc:  # auth misconfigured: serve nothing rather than fall open
+        st.error(f"{tr('auth.config_error')}: {exc}")
+        st.stop()
+    user = auth.signed_in(config)
+    if user is not None:
+        auth.sidebar(user, config)
+    return user, config.mode
+
+
 _language_switch()
-st.navigation(_pages()).run()
+user, mode = _signed_in()
+if user is None:
+    st.navigation([st.Page(auth.login_page, title=tr("auth.login"), url_path="login",
+                           icon=":material/login:")], position="hidden").run()
+else:
+    st.navigation(_pages(pages_for(user, mode))).run()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.core.access import DEMO_VIEWER
-from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
+from metrics.core.access import AccessDenied, check_unit
+from metrics.cli.common import add_as_option, add_db_option, db_path, fail, open_for_scheme, viewer_of
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
@@ -26,6 +26,7 @@ from metrics.assess.scorecard_build import build_book
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
+    add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
     parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
@@ -38,16 +39,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    viewer = viewer_of(args)
+    if isinstance(viewer, int):
+        return viewer
     opened = open_for_scheme(args)
     if isinstance(opened, int):
         return opened
     scheme, period, con = opened
     db = db_path(args)
-    who = current_user()
+    who = args.as_user or current_user()
     try:
-        book = build_book(con, DEMO_VIEWER, scheme, period, args.level, generated_by=who)
+        for unit in args.unit or ():
+            check_unit(con, viewer, unit)
+        book = build_book(con, viewer, scheme, period, args.level, generated_by=who)
         if args.unit:
             book = book.for_units(args.unit)
+    except AccessDenied as exc:
+        return fail(str(exc), 3)
     except KeyError as exc:
         return fail(str(exc.args[0]), 2)
     except duckdb.Error as exc:
