@@ -12,6 +12,7 @@ from metrics.core.auth import ConfigError, User, pages_for
 from metrics.core.i18n import LANGS
 from views import auth
 from views.state import lang, tr
+from views.ui import md_text
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
 
@@ -63,7 +64,7 @@ def _signed_in() -> tuple[User | None, str]:
     try:
         config = auth.settings()
     except ConfigError as exc:  # auth misconfigured: serve nothing rather than fall open
-        st.error(f"{tr('auth.config_error')}: {exc}")
+        st.error(f"{tr('auth.config_error')}: {md_text(exc)}")
         st.stop()
     user = auth.signed_in(config)
     if user is not None:

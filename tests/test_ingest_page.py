@@ -56,3 +56,45 @@ def test_preview_shows_only_the_first_rows_of_a_large_csv(tmp_path: Path) -> Non
     _, frame = preview(path, None, "gridscore", rows=20)
     assert len(frame) == 20
     assert list(frame["request_id"])[:2] == ["P0", "P1"]
+
+
+def _data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    write_hotline_csv(tmp_path / "a.csv", 20, "utf-8")
+    import_files(db, [tmp_path / "a.csv"])
+    import_files(db, [tmp_path / "a.csv"])   # a second snapshot: there is something to roll back to
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    return AppTest.from_file(PAGE, default_timeout=30)
+
+
+def test_auth_off_refuses_upload_and_rollback_and_says_how_to_turn_auth_on(tmp_path, monkeypatch) -> None:
+    at = _data_page(tmp_path, monkeypatch).run()
+    assert not at.exception
+    assert not at.get("file_uploader"), "anonymous visitors get no upload"
+    assert "rollback" not in [b.key for b in at.button]
+    assert any("gridscore.toml" in i.value and "metrics user add" in i.value for i in at.info)
+    assert len(at.dataframe) == 1, "the import history only, no audit log"
+
+
+def test_admin_gets_upload_rollback_and_the_audit_log(tmp_path, monkeypatch) -> None:
+    from metrics.core import audit
+    from tests.auth_fixtures import local_auth, sign_in
+
+    config = local_auth(tmp_path, monkeypatch, {"root": ("admin", None)})
+    at = sign_in(_data_page(tmp_path, monkeypatch), "root", "admin").run()
+    assert not at.exception and at.get("file_uploader")
+    at.button(key="rollback").click().run()
+    assert not at.exception and any("回退" in s.value for s in at.success)
+    [entry] = audit.read(config.audit_log)
+    assert (entry["who"], entry["action"], entry["role"]) == ("root", "rollback", "admin") and entry["restored"]
+    assert at.dataframe[-1].value.iloc[0].tolist()[:3] == [entry["at"], "root", "rollback"]
+
+
+@pytest.mark.parametrize("role", ["leader", "evaluator", "unit", "display"])
+def test_no_other_role_gets_upload_or_rollback(tmp_path, monkeypatch, role) -> None:
+    from tests.auth_fixtures import local_auth, sign_in
+
+    local_auth(tmp_path, monkeypatch, {"x": (role, "D0S0" if role == "unit" else None)})
+    at = sign_in(_data_page(tmp_path, monkeypatch), "x", role, "D0S0" if role == "unit" else None).run()
+    assert not at.exception
+    assert not at.get("file_uploader") and "rollback" not in [b.key for b in at.button]

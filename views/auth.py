@@ -16,6 +16,7 @@ from metrics.core.auth import ANONYMOUS, AuthConfig, User, load_config
 from metrics.core.throttle import LoginThrottle
 from metrics.store.snapshots import default_path
 from views.state import tr
+from views.ui import md_text
 
 USER_KEY = "_auth_user"
 
@@ -89,7 +90,7 @@ def _log_in(config: AuthConfig, name: str, password: str) -> None:
     try:
         user = authenticate(config.users_file, name, password)
     except AccountError as exc:
-        st.error(f"{tr('auth.config_error')}: {exc}")
+        st.error(f"{tr('auth.config_error')}: {md_text(exc)}")
         return
     if user is None:
         throttle.failed(name, where)
@@ -115,7 +116,7 @@ def login_page() -> None:
             _log_in(config, name, password)
     elif config.mode == "oidc":
         if st.user.is_logged_in:  # signed in at the provider, but no dashboard account
-            st.error(tr("auth.oidc_unknown", name=st.user.get("email") or "?"))
+            st.error(tr("auth.oidc_unknown", name=md_text(st.user.get("email") or "?")))
             st.button(tr("auth.logout"), on_click=st.logout)
         else:
             st.button(tr("auth.oidc"), type="primary", on_click=st.login, args=(config.oidc_provider,)

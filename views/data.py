@@ -2,17 +2,22 @@
 see the summary and the rejected rows, and the import history. Logic lives in metrics.ingest."""
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
+from metrics.core.auth import HOW_TO_TURN_ON
 from metrics.ingest import ImportOptions, available, import_files
 from metrics.ingest.coords import CRS
 from metrics.ingest.readers import ReadError
 from metrics.ingest.service import history, preview, rejects_csv
 from metrics.store.snapshots import StoreError, default_path
+from views import data_admin
+from views.auth import current_user, record, settings
 from views.state import lang
+from views.ui import md_text
 
 MAX_UPLOAD_MB = 200
 TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "jsonl", "ndjson", "json"]
@@ -62,64 +67,76 @@ def tx(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def _import(db: Path, path: Path, mapping: str, crs: str, sheet: str | None, personal: bool) -> None:
+    bar = st.progress(0.0, text=tx("progress", stage=tx("stage.read")))
+
+    def report(_path: Path, stage: str, done: int, total: int) -> None:
+        base = STAGES.get(stage, 0.0)
+        span = 0.55 if stage == "read" else 0.1
+        share = base + span * (done / total if total else 0)
+        bar.progress(min(share, 1.0), text=tx("progress", stage=tx(f"stage.{stage}")))
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        [result] = import_files(db, [path], ImportOptions(mapping=mapping or None, crs=crs, sheet=sheet), report)
+    except (StoreError, ValueError) as exc:
+        record("import", file=path.name, sha256=digest, error=str(exc))
+        st.error(f"{tx('failed')}: {md_text(exc)}")
+        st.stop()
+    record("import", file=path.name, sha256=digest, import_id=result.import_id, error=result.error,
+           read=result.read, inserted=result.inserted, updated=result.updated, rejected=result.rejected)
+    bar.progress(1.0, text=tx("done"))
+    if result.error:
+        st.error(f"{tx('failed')}: {md_text(result.error)}")
+        return
+    message = tx("summary", read=result.read, inserted=result.inserted, updated=result.updated,
+                 unchanged=result.unchanged, rejected=result.rejected, warnings=result.warnings,
+                 rate=result.rows_per_second)
+    (st.success if result.inserted + result.updated + result.unchanged else st.warning)(message)
+    for key, kinds in (("reasons", result.reject_kinds), ("warnings", result.warning_kinds)):
+        if kinds:
+            st.text(tx(key))
+            st.table({tx(key): [k for k, _ in kinds], "n": [n for _, n in kinds]})
+    if result.rejected:
+        st.download_button(tx("download"), rejects_csv(db, result.import_id, path.name, personal),
+                           file_name=f"{path.stem}.rejects.csv", mime="text/csv")
+
+
+def _upload(db: Path) -> None:
+    """Upload, preview and import one file; the file lives on disk only during this run."""
+    upload = st.file_uploader(tx("upload"), type=TYPES, accept_multiple_files=False)
+    left, mid, right = st.columns(3)
+    presets = ["", *available()]
+    mapping = left.selectbox(tx("mapping"), presets, format_func=lambda m: m or tx("auto"))
+    crs = mid.selectbox(tx("crs"), CRS)
+    sheet = right.text_input(tx("sheet")) or None
+    if upload is None:
+        return
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(tx("too_big", mb=MAX_UPLOAD_MB))
+        return
+    with tempfile.TemporaryDirectory(prefix="gridscore-upload-") as work:  # removed after the import
+        path = Path(work) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            used, frame = preview(path, db if db.exists() else None, mapping or None, sheet=sheet, crs=crs)
+            st.subheader(f"{tx('preview')} · {used}")
+            st.dataframe(frame, hide_index=True, width="stretch")
+        except (ReadError, StoreError, ValueError) as exc:
+            st.error(f"{tx('preview_fail')}: {md_text(exc)}")
+            return
+        if st.button(tx("import"), type="primary"):
+            _import(db, path, mapping, crs, sheet, current_user().can("personal"))
+
+
 st.title(tx("title"))
 st.caption(tx("intro"))
 db = default_path()
-
-upload = st.file_uploader(tx("upload"), type=TYPES, accept_multiple_files=False)
-left, mid, right = st.columns(3)
-presets = ["", *available()]
-mapping = left.selectbox(tx("mapping"), presets, format_func=lambda m: m or tx("auto"))
-crs = mid.selectbox(tx("crs"), CRS)
-sheet = right.text_input(tx("sheet")) or None
-
-if upload is not None:
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(tx("too_big", mb=MAX_UPLOAD_MB))
-        st.stop()
-    work = Path(tempfile.gettempdir()) / "gridscore-uploads" / upload.file_id  # once per upload, not per rerun
-    work.mkdir(parents=True, exist_ok=True)
-    path = work / Path(upload.name).name
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
-    try:
-        used, frame = preview(path, db if db.exists() else None, mapping or None, sheet=sheet, crs=crs)
-        st.subheader(f"{tx('preview')} · {used}")
-        st.dataframe(frame, hide_index=True, width="stretch")
-    except (ReadError, StoreError, ValueError) as exc:
-        st.error(f"{tx('preview_fail')}: {exc}")
-        st.stop()
-
-    if st.button(tx("import"), type="primary"):
-        bar = st.progress(0.0, text=tx("progress", stage=tx("stage.read")))
-
-        def report(_path: Path, stage: str, done: int, total: int) -> None:
-            base = STAGES.get(stage, 0.0)
-            span = 0.55 if stage == "read" else 0.1
-            share = base + span * (done / total if total else 0)
-            bar.progress(min(share, 1.0), text=tx("progress", stage=tx(f"stage.{stage}")))
-
-        try:
-            [result] = import_files(db, [path], ImportOptions(mapping=mapping or None, crs=crs, sheet=sheet),
-                                    report)
-        except (StoreError, ValueError) as exc:
-            st.error(f"{tx('failed')}: {exc}")
-            st.stop()
-        bar.progress(1.0, text=tx("done"))
-        if result.error:
-            st.error(f"{tx('failed')}: {result.error}")
-        else:
-            message = tx("summary", read=result.read, inserted=result.inserted, updated=result.updated,
-                         unchanged=result.unchanged, rejected=result.rejected, warnings=result.warnings,
-                         rate=result.rows_per_second)
-            (st.success if result.inserted + result.updated + result.unchanged else st.warning)(message)
-            for key, kinds in (("reasons", result.reject_kinds), ("warnings", result.warning_kinds)):
-                if kinds:
-                    st.markdown(f"**{tx(key)}**")
-                    st.table({tx(key): [k for k, _ in kinds], "n": [n for _, n in kinds]})
-            if result.rejected:
-                st.download_button(tx("download"), rejects_csv(db, result.import_id, path.name),
-                                   file_name=f"{path.stem}.rejects.csv", mime="text/csv")
+user = current_user()
+if user.can("import"):
+    _upload(db)
+elif not settings().on:
+    st.info(HOW_TO_TURN_ON["en" if lang() == "en" else "zh"], icon=":material/lock:")
 
 st.subheader(tx("history"))
 try:
@@ -130,3 +147,8 @@ try:
     )
 except StoreError as exc:
     st.info(tx("no_store", err=exc))
+
+if user.can("rollback"):
+    data_admin.rollback_panel(db)
+if user.can("audit"):
+    data_admin.audit_panel(db)

@@ -260,7 +260,7 @@ def render() -> tuple[object, View]:
     st.caption(" · ".join([
         f"{tr('data_as_of')} {last:%Y-%m-%d %H:%M}",
         f"{tr('period')} {fmt_period(period, lang())}",
-        f"{tr('unit')} {unit_name(cat, unit_id)}",
+        f"{tr('unit')} {ui.md_text(unit_name(cat, unit_id))}",
         f"{tr('level.shown')} {tr('level.' + level)}",
     ]))
     return con, view

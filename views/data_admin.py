@@ -1,0 +1,46 @@
+"""The administrator's part of /data: roll back the last write, and read the audit log."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from metrics.core import audit
+from metrics.store.snapshots import StoreError, list_snapshots, rollback
+from views.auth import record, settings
+from views.state import tr
+from views.ui import md_text
+
+_SHOWN = ("at", "who", "action", "address")
+
+
+def rollback_panel(db: Path) -> None:
+    st.subheader(tr("rollback.title"))
+    if not list_snapshots(db):
+        st.caption(tr("rollback.none"))
+        return
+    if st.button(tr("rollback.button"), icon=":material/undo:", key="rollback"):
+        try:
+            restored = rollback(db)
+        except StoreError as exc:
+            record("rollback", error=str(exc))
+            st.error(md_text(exc))
+            return
+        record("rollback", restored=restored.name)
+        st.success(tr("rollback.done", name=restored.name))
+
+
+def audit_panel(db: Path) -> None:
+    config = settings()
+    log = audit.audit_path(db, config.audit_log)
+    st.subheader(tr("audit.title"))
+    broken = audit.verify(log, config.cookie_secret)
+    if broken:
+        st.error(tr("audit.broken", lines=", ".join(map(str, broken[:20]))))
+    entries = audit.read(log)
+    rows = [{**{tr(f"audit.{k}"): e.get(k) for k in _SHOWN},
+             tr("audit.what"): json.dumps({k: v for k, v in e.items() if k not in (*_SHOWN, "prev")},
+                                          ensure_ascii=False)} for e in entries]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="audit_log")
