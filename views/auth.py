@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics.core import audit
 from metrics.core.accounts import AccountError, authenticate, known_user
-from metrics.core.auth import ANONYMOUS, AuthConfig, User, load_config
+from metrics.core.auth import ANONYMOUS, AuthConfig, ConfigError, User, load_config
 from metrics.core.throttle import LoginThrottle
 from metrics.store.snapshots import default_path
 from views.state import tr
@@ -42,8 +42,12 @@ def current_user() -> User:
     user = st.session_state.get(USER_KEY)
     if user is not None:
         return user
-    if not settings().on:
-        return ANONYMOUS
+    try:
+        if not settings().on:
+            return ANONYMOUS
+    except ConfigError as exc:
+        st.error(f"{tr('auth.config_error')}: {md_text(exc)}")
+        st.stop()
     st.error(tr("auth.required"))
     st.stop()
 

@@ -153,14 +153,18 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     """Cascading selectboxes district → street → community → grid, then a department box."""
     unit_id = state.get("unit")
     if unit_id is not None and unit_id not in set(cat["unit_id"]):
+        if viewer().scope_unit_id is not None:  # another unit than this account's: no access, not data
+            st.error(tr("auth.no_access"))
+            st.stop()
         unit_id = None
     is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
     names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
     chosen: str | None = None
-    for depth, level in enumerate(("district", "street", "community", "grid")):
-        if level == "district":
-            kids = cat.loc[cat["level"] == "district", "unit_id"].tolist()
+    present = [lv for lv in ("district", "street", "community", "grid") if (cat["level"] == lv).any()]
+    for depth, level in enumerate(present):  # a unit account's catalogue starts at its own unit
+        if depth == 0:
+            kids = cat.loc[cat["level"] == level, "unit_id"].tolist()
         else:
             if chosen is None:
                 break
