@@ -17,11 +17,11 @@ _WIDE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
 _SEP = r"[ \t.\-/\u00a0]{0,3}"         # what may sit between the digits of one number
 _CN = r"(?:(?:\+|00)\s*86|\(\s*(?:\+|00)?86\s*\)|86)" + _SEP  # the country prefix
 _MOBILE = re.compile(rf"(?<!\d)(?P<cc>{_CN})?(?P<n>1{_SEP}[3-9](?:{_SEP}\d){{9}})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<!\d)(?P<n>\d{6}[ \-]?(?:\d{8}[ \-]?\d{3}[\dXx]|\d{6}[ \-]?\d{3}))(?![\dXx])")
+_ID_NUMBER = re.compile(r"(?<!\d)(?!0|861[3-9])(?P<n>\d{6}[ \-]?(?:\d{8}[ \-]?\d{3}[\dXx]|\d{6}[ \-]?\d{3}))(?!\d)")
 _LANDLINE = re.compile(  # an area code (0 + 2-3 digits, or after +86 without its 0), then 7-8 digits
     rf"(?<!\d)(?:(?P<cc>{_CN})(?P<area2>\(?\s*0?[1-9]\d{{1,2}}\s*\)?)|(?P<area>\(\s*0\d{{2,3}}\s*\)|0\d{{2,3}}))"
     rf"(?P<n>{_SEP}\d(?:{_SEP}\d){{6,7}})(?!\d)")
-_HOUSE = re.compile(r"[\d一二三四五六七八九十百零〇两]+(?=\s*(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|弄|巷|排|户))")
+_HOUSE = re.compile(r"(?<![\d*])[\d一二三四五六七八九十百零〇两]+(?=\s*(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|弄|巷|排|户))")
 _COMMUNITY_END = re.compile(r"^.*?(社区|居委会|村委会|村|小区)")
 _FIRST_HOUSE = re.compile(r"\d|[一二三四五六七八九十百零〇两]+(?=\s*(?:号|栋|幢|单元|室|弄))")
 
