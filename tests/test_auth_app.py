@@ -175,3 +175,24 @@ def test_auth_off_everyone_is_a_read_only_leader(demo_store, monkeypatch):
     assert not at.exception and at.metric
     assert [p for p in ALL_PAGES if reachable(at, p)] == [p for p in ALL_PAGES if p in pages_for(ANONYMOUS, "off")]
     assert any("只读" in t.value for t in at.sidebar.text)
+
+
+@pytest.mark.parametrize("name, save, upload", [("lead", False, False), ("eva", True, False), ("unit", False, False),
+                                                ("root", True, True)])
+def test_each_role_has_its_buttons(config, name, save, upload):
+    at = log_in(name)
+    at.switch_page("views/requests.py").run()
+    assert [b.label for b in at.download_button][:1] and "CSV" in at.download_button[0].label
+    at.switch_page("views/assessment.py").run()
+    assert ("保存" in [b.label for b in at.button]) == save
+    if upload:
+        at.switch_page("views/data.py").run()
+        assert at.get("file_uploader"), "rollback: tests/test_ingest_page.py (it needs an earlier snapshot)"
+
+
+def test_requests_download_is_audited(config):
+    at = log_in("lead")
+    at.switch_page("views/requests.py").run()
+    at.download_button[0].click().run()
+    [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "export"]
+    assert entry["who"] == "lead" and entry["via"] == "requests" and entry["files"][0].endswith(".csv")

@@ -27,7 +27,8 @@ def settings() -> AuthConfig:
 
 
 @st.cache_resource(show_spinner=False)
-def _throttle(max_failures: int, lockout_seconds: int) -> LoginThrottle:
+def _throttle(users_file: str, max_failures: int, lockout_seconds: int) -> LoginThrottle:
+    """One throttle per accounts file and its limits, shared by every session of the server."""
     return LoginThrottle(max_failures, lockout_seconds)
 
 
@@ -85,7 +86,7 @@ def signed_in(config: AuthConfig) -> User | None:
 
 
 def _log_in(config: AuthConfig, name: str, password: str) -> None:
-    throttle, where = _throttle(config.max_failures, config.lockout_seconds), address()
+    throttle, where = _throttle(str(config.users_file), config.max_failures, config.lockout_seconds), address()
     wait = throttle.wait(name, where)
     if wait > 0:
         record("login_locked", account=name)

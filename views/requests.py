@@ -13,6 +13,7 @@ from metrics.present.rows import CSV_LIMIT, rows_csv
 from metrics.query.detail import DRILL_ORDER
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
+from views.auth import current_user, record
 from views.cache import fetch
 from views.state import connection, lang, tr, translator, viewer
 
@@ -82,13 +83,18 @@ st.dataframe(
 )
 st.caption(tr("requests.page_of", page=page_no, pages=pages) + " · " + tr("requests.masked"))
 
+if not current_user().can("export"):
+    st.stop()
 shared = connection()
 headers = {c: tr(f"col.{c}") for c in rows.columns}
 args = (me, view.period, view.filters, picked, order, descending, headers)
+name = f"gridscore-requests-{view.period.label}.csv"
 st.download_button(
     tr("requests.csv", n=fmt_count(min(total, CSV_LIMIT), language)),
     data=lambda: rows_csv(shared.cursor(), *args),
-    file_name=f"gridscore-requests-{view.period.label}.csv", mime="text/csv", icon=":material/download:",
+    file_name=name, mime="text/csv", icon=":material/download:",
+    on_click=record, args=("export",), kwargs={"via": "requests", "files": [name], "rows": min(total, CSV_LIMIT),
+                                               "filters": view.query(metric=picked)},
 )
 if total > CSV_LIMIT:
     st.caption(tr("requests.csv_limit", n=fmt_count(CSV_LIMIT, language)))
