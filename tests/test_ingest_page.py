@@ -98,3 +98,32 @@ def test_no_other_role_gets_upload_or_rollback(tmp_path, monkeypatch, role) -> N
     at = sign_in(_data_page(tmp_path, monkeypatch), "x", role, "D0S0" if role == "unit" else None).run()
     assert not at.exception
     assert not at.get("file_uploader") and "rollback" not in [b.key for b in at.button]
+
+
+def test_admin_upload_imports_audits_and_leaves_no_file_behind(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from metrics.core import audit
+    from tests.auth_fixtures import local_auth, sign_in
+
+    config = local_auth(tmp_path, monkeypatch, {"root": ("admin", None)})
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    source = tmp_path / "upload.csv"
+    write_hotline_csv(source, 10, "utf-8")
+    with open(source, "a", encoding="utf-8") as f:
+        f.write("X1,not a time,,=HYPERLINK(\"http://evil\"),请回电 139 1234 5678,,,,,,,,,,,,,\n")
+    before = set(Path(tempfile.gettempdir()).glob("gridscore-upload-*"))
+    at = sign_in(AppTest.from_file(PAGE, default_timeout=60), "root", "admin").run()
+    at.file_uploader[0].set_value(("upload.csv", source.read_bytes(), "text/csv")).run()
+    assert not at.exception and at.dataframe, "the preview"
+    at.button[[b.label for b in at.button].index("开始导入")].click().run()
+    assert not at.exception and any("新增 10" in s.value for s in at.success), [s.value for s in at.success]
+    assert set(Path(tempfile.gettempdir()).glob("gridscore-upload-*")) == before, "the upload is gone"
+    [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "import"]
+    assert entry["who"] == "root" and entry["file"] == "upload.csv" and entry["rejected"] == 1
+    from metrics.ingest.service import rejects_csv
+    admin = rejects_csv(db, entry["import_id"], "upload.csv", personal=True).decode("utf-8-sig")
+    masked = rejects_csv(db, entry["import_id"], "upload.csv").decode("utf-8-sig")
+    assert "139 1234 5678" in admin and "139****5678" in masked and "1234 5678" not in masked
+    assert '"\'=HYPERLINK(' in masked and '"\'=HYPERLINK(' in admin, "formula cells neutralised either way"
