@@ -1,0 +1,111 @@
+"""Hostile text through every page, for every role (AppTest over the real router, local auth).
+
+The store holds Markdown / HTML payloads in every text column and in unit names, and personal
+numbers spelled every way (tests/payload_fixtures.py). On every page each role may open:
+- no Markdown element carries a payload unescaped (no link, emphasis, directive or tag can form);
+- no chart carries a tag plotly would draw (<a href>, <b>) — they arrive as entities;
+- no planted phone / ID / landline number appears anywhere, in any element or table, for every role
+  but admin; the admin sees them (so the scan would find them).
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from google.protobuf import text_format
+from streamlit.testing.v1 import AppTest
+
+from metrics.core.auth import PAGES as ROLE_PAGES
+from tests.auth_fixtures import local_auth, sign_in
+from tests.payload_fixtures import PLANTED, build_payload_store
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKDOWN_TYPES = ("markdown", "caption", "alert", "toast")
+# A payload still able to act in Markdown: its special character not escaped by a backslash.
+RAW = re.compile(r"(?<!\\)\]\(https|(?<!\\)<(?:a |b>|img|script)|(?<!\\)\*(?<!\\)\*加粗|(?<!\\):red(?<!\\)\[")
+ACCOUNTS = {"lead": ("leader", None), "eva": ("evaluator", None), "unit": ("unit", None), "wall": ("display", None),
+            "root": ("admin", None)}
+
+
+@pytest.fixture(scope="module")
+def payload_store(demo_store, tmp_path_factory) -> Path:
+    return build_payload_store(demo_store, tmp_path_factory.mktemp("payload") / "payload.duckdb")
+
+
+@pytest.fixture(scope="module")
+def payload_street(payload_store) -> str:
+    import duckdb
+
+    con = duckdb.connect(str(payload_store), read_only=True)
+    street = con.execute("SELECT a.ancestor_id FROM requests r JOIN unit_ancestors a ON a.unit_id = r.unit_id "
+                         "JOIN units u ON u.unit_id = a.ancestor_id WHERE r.request_id = 'PAYLOAD-0000' "
+                         "AND u.level = 'street'").fetchone()[0]
+    con.close()
+    return street
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def texts(at: AppTest) -> tuple[str, list[str], list[str]]:
+    """(everything the page sent, the bodies of its Markdown-rendered elements, its plotly specs)."""
+    everything, markdown, charts = [], [], []
+    for node in walk(at._tree):
+        if node.type == "plotly_chart":
+            charts.append(json.dumps(json.loads(node.proto.spec), ensure_ascii=False))
+        proto = getattr(node, "proto", None)
+        if node.type == "dataframe":
+            everything.append(node.value.to_csv())
+        elif proto is not None and not isinstance(proto, str):
+            text = text_format.MessageToString(proto, as_utf8=True)
+            everything.append(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text))
+        if node.type in MARKDOWN_TYPES:
+            markdown.append(str(node.value))
+    return "\n".join(everything), markdown, charts
+
+
+def planted_in(text: str) -> list[str]:
+    """Planted numbers in ``text`` as a PII scanner reads it (full-width folded, separators dropped)."""
+    folded = re.sub(r"[\s.\-]", "", unicodedata.normalize("NFKC", text))
+    return [n for n in PLANTED if n in folded]
+
+
+def pages_of(name: str) -> list[str]:
+    return list(ROLE_PAGES[ACCOUNTS[name][0]])
+
+
+@pytest.mark.parametrize("name", list(ACCOUNTS))
+def test_every_page_of_every_role_shows_data_as_text_and_masks_numbers(payload_store, payload_street, tmp_path,
+                                                                        monkeypatch, name):
+    monkeypatch.setenv("GRIDSCORE_DB", str(payload_store))
+    monkeypatch.setenv("GRIDSCORE_EXPORT_LOG", str(tmp_path / "exports.jsonl"))
+    role, _ = ACCOUNTS[name]
+    unit = payload_street if role == "unit" else None
+    local_auth(tmp_path, monkeypatch, {name: (role, unit)})
+    seen_numbers, pages_with_payload = set(), []
+    for page in pages_of(name):
+        at = sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=180), name, role, unit)
+        at.query_params["period"] = "2026-09"
+        at.run()
+        if page != pages_of(name)[0]:
+            at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, f"{name} {page}: {at.exception}"
+        everything, markdown, charts = texts(at)
+        for body in markdown:
+            assert not RAW.search(body), f"{name} {page}: unescaped payload in {body[:200]!r}"
+        for spec in charts:
+            assert "<a href" not in spec and "<b>粗体" not in spec and "<img" not in spec, f"{name} {page}: a tag in a chart"
+        if "evil.example" in everything:
+            pages_with_payload.append(page)
+        seen_numbers.update(planted_in(everything))
+    assert pages_with_payload, "the payloads did reach the pages (else the test proves nothing)"
+    if role == "admin":
+        assert seen_numbers, "the admin sees personal data: the scan finds the planted numbers"
+    else:
+        assert not seen_numbers, f"{name} saw unmasked numbers: {seen_numbers}"
