@@ -16,6 +16,7 @@ LINK = "点此查看处理结果](https://evil.example/phish) ["
 MD_LINK = "[钓鱼链接](https://evil.example/login)"
 HTML = '<b>粗体</b><a href="https://evil.example/x">恶意链接</a><img src=x onerror=alert(1)>'
 MARKS = "**加粗** _斜体_ :red[红色] $x^2$ <script>alert(1)</script> https://evil.example/bare"
+FORMULA = '=HYPERLINK("https://evil.example/f","点我")'
 PAYLOADS = (LINK, MD_LINK, HTML, MARKS)
 PHONES = ("+8613912345678", "139.1234.5678", "１３９１２３４５６７８", "139 1234 5678", "0086-139-1234-5678")
 IDS = ("110101900307123", "110101199003071234")
@@ -33,7 +34,7 @@ def _rows(grid: str, n: int) -> list[dict[str, str]]:
         row = {c: payload for c in TEXT_COLUMNS}
         row.update({
             "request_id": f"PAYLOAD-{i:04d}", "received_at": received, "unit_id": grid,
-            "category": (LINK, HTML)[i % 2], "channel": (MD_LINK, MARKS)[i % 2],
+            "category": (LINK, HTML)[i % 2], "channel": (MD_LINK, MARKS)[i % 2], "subcategory": FORMULA,
             "source": "citizen", "urgency": "normal", "status": "closed", "closed_at": received,
             "first_contact_at": received, "visited": "1", "contacted": "1", "resolved": "1",
             "satisfaction": "satisfied",

@@ -9,6 +9,8 @@ numbers spelled every way (tests/payload_fixtures.py). On every page each role m
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import unicodedata
@@ -20,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.core.auth import PAGES as ROLE_PAGES
 from tests.auth_fixtures import local_auth, sign_in
-from tests.payload_fixtures import PLANTED, build_payload_store
+from tests.payload_fixtures import FORMULA, PLANTED, build_payload_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKDOWN_TYPES = ("markdown", "caption", "alert", "toast")
@@ -109,3 +111,57 @@ def test_every_page_of_every_role_shows_data_as_text_and_masks_numbers(payload_s
         assert seen_numbers, "the admin sees personal data: the scan finds the planted numbers"
     else:
         assert not seen_numbers, f"{name} saw unmasked numbers: {seen_numbers}"
+
+
+def _export_texts(con, viewer) -> tuple[dict[str, str], bytes]:
+    """Every download a role can make on the pages, as text: the requests CSV and the scorecards."""
+    import openpyxl
+    from pypdf import PdfReader
+
+    from metrics.assess.engine import scheme_period
+    from metrics.assess.schemes import load_scheme
+    from metrics.assess.scorecard_build import build_book
+    from metrics.core.filters import Filters
+    from metrics.core.periods import parse_period
+    from metrics.export.writers import render
+    from metrics.present.rows import rows_csv
+
+    out = {"requests.csv": rows_csv(con, viewer, parse_period("2026-09"), Filters(), None).decode("utf-8-sig")}
+    scheme = load_scheme("beijing-3rates")
+    book = build_book(con, viewer, scheme, scheme_period(scheme, "2026-09"), "street", generated_by="test")
+    pdf = b""
+    for fmt in ("xlsx", "csv", "pdf"):
+        for name, blob in render(book, fmt, "zh").items():
+            if fmt == "xlsx":
+                sheets = openpyxl.load_workbook(io.BytesIO(blob), read_only=True)
+                out[name] = "\n".join(str(c) for ws in sheets for row in ws.iter_rows(values_only=True) for c in row)
+            elif fmt == "pdf":
+                pdf = blob
+                out[name] = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(blob)).pages)
+            else:
+                out[name] = blob.decode("utf-8-sig")
+    return out, pdf
+
+
+@pytest.mark.parametrize("role", ["leader", "evaluator", "unit", "admin"])
+def test_every_download_and_export_masks_numbers_and_keeps_text_inert(payload_store, payload_street, role):
+    import duckdb
+    from pypdf import PdfReader
+
+    from metrics.core.auth import User
+
+    con = duckdb.connect(str(payload_store), read_only=True)
+    try:
+        files, pdf = _export_texts(con, User("x", role, payload_street if role == "unit" else None).viewer())
+    finally:
+        con.close()
+    found = {name: planted_in(text) for name, text in files.items() if planted_in(text)}
+    if role == "admin":
+        assert "requests.csv" in found, "the admin's requests CSV holds the personal data (the scan works)"
+    else:
+        assert not found, found
+    assert "[钓鱼链接](https://evil.example/login)" in files["requests.csv"], "the payload is in the download, as text"
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        assert "/Annots" not in page, "no link annotation in the PDF"
+    cells = [c for row in csv.reader(io.StringIO(files["requests.csv"])) for c in row]
+    assert "'" + FORMULA in cells and not [c for c in cells if c.startswith(("=", "+", "@"))]
