@@ -59,7 +59,9 @@ def _range_and_options(_con, version: DataVersion):
 def unit_name(cat: pd.DataFrame, unit_id: str | None) -> str:
     """The unit's name in the session's language ("全市" for no unit)."""
     if unit_id is None:
-        return tr("unit.all")
+        unit_id = viewer().scope_unit_id  # a unit account's "everything" is its own unit
+        if unit_id is None:
+            return tr("unit.all")
     row = cat.loc[cat["unit_id"] == unit_id]
     if row.empty:
         return unit_id
@@ -195,7 +197,8 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
 
 def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
-    unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
+    anchor = unit_id if unit_id is not None else viewer().scope_unit_id  # a unit account: below its own unit
+    unit_level = None if anchor is None else cat.loc[cat["unit_id"] == anchor, "level"].iloc[0]
     present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
