@@ -122,3 +122,18 @@ def test_unknown_or_display_account_gets_no_access(env):
     for who in ("nobody", "screen"):
         proc = run("scores", "--period", "2026-09", "--as", who)
         assert proc.returncode == 3 and "no access" in proc.stderr and proc.stdout == ""
+
+
+def test_command_line_imports_rollbacks_and_exports_are_audited(env, tmp_path, monkeypatch):
+    from tests.ingest_fixtures import build_tiny_store, write_hotline_csv
+
+    config, _ = env
+    db = build_tiny_store(tmp_path / "tiny.duckdb")
+    write_hotline_csv(tmp_path / "a.csv", 20, "utf-8")
+    monkeypatch.setenv("GRIDSCORE_USER", "ops")
+    assert run("import", str(tmp_path / "a.csv"), "--db", str(db), "--quiet").returncode == 0
+    assert run("rollback", "--db", str(db)).returncode == 0
+    entries = audit.read(config.audit_log)[::-1]
+    assert [(e["action"], e["who"], e["via"]) for e in entries] == [("import", "ops", "cli"), ("rollback", "ops", "cli")]
+    assert entries[0]["inserted"] == 20 and entries[0]["file"].endswith("a.csv")
+    assert audit.verify(config.audit_log, config.cookie_secret) == []

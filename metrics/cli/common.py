@@ -39,6 +39,24 @@ def viewer_of(args: argparse.Namespace):
     return user.viewer()
 
 
+def audit_cli(args: argparse.Namespace, action: str, **what: object) -> None:
+    """Append a command-line write (import, rollback, export) to the audit log; who = the OS login."""
+    from metrics.core import audit
+    from metrics.core.auth import ConfigError, load_config
+    from metrics.export.log import current_user
+
+    try:
+        config = load_config()
+        log, secret = audit.audit_path(db_path(args), config.audit_log), config.cookie_secret
+    except ConfigError:
+        log, secret = audit.audit_path(db_path(args)), ""
+    try:
+        audit.append(log, who=getattr(args, "as_user", None) or current_user(), action=action, secret=secret,
+                     via="cli", **what)
+    except OSError as exc:
+        print(f"warning: cannot write the audit log {log}: {exc}", file=sys.stderr)
+
+
 def db_path(args: argparse.Namespace) -> Path:
     return args.db or default_path()
 
@@ -69,4 +87,4 @@ def open_for_scheme(args: argparse.Namespace):
         return fail(str(exc))
 
 
-__all__ = ["add_as_option", "add_db_option", "db_path", "viewer_of", "fail", "open_for_scheme", "StoreError"]
+__all__ = ["add_as_option", "add_db_option", "audit_cli", "db_path", "viewer_of", "fail", "open_for_scheme", "StoreError"]

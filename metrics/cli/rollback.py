@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.store.snapshots import StoreError, rollback
 
 
@@ -15,6 +15,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         restored = rollback(db_path(args))
     except StoreError as exc:
+        audit_cli(args, "rollback", error=str(exc))
         return fail(str(exc))
+    audit_cli(args, "rollback", restored=restored.name)
     print(f"restored {restored.name} as {db_path(args)}")
     return 0

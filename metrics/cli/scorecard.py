@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.core.access import AccessDenied, check_unit
-from metrics.cli.common import add_as_option, add_db_option, db_path, fail, open_for_scheme, viewer_of
+from metrics.cli.common import add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, viewer_of
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     db = db_path(args)
     who = args.as_user or current_user()
     try:
-        for unit in args.unit or ():
+        for unit in (args.unit or ()) if viewer.scope_unit_id else ():  # unknown units: "no access" too
             check_unit(con, viewer, unit)
         book = build_book(con, viewer, scheme, period, args.level, generated_by=who)
         if args.unit:
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         record(log, **entry)
     except OSError:
         record(args.out / "exports.jsonl", **entry)
+    audit_cli(args, "export", scheme=scheme.name, version=scheme.version, period=book.period_label,
+              level=book.level, format=args.format, units=entry["units"], files=[p.name for p in paths])
     for p in paths:
         print(p)
     sys.stdout.flush()

@@ -16,8 +16,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from metrics.cli.common import add_db_option, db_path, fail
-from metrics.core import audit
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.core.accounts import AccountError, add_account, load_accounts, remove_account, set_password
 from metrics.core.auth import ROLES, ConfigError, load_config
 
@@ -89,8 +88,6 @@ def run(args: argparse.Namespace) -> int:
             what = {"role": account.role}
     except AccountError as exc:
         return fail(str(exc), 2)
-    from metrics.export.log import current_user
-    audit.append(audit.audit_path(db_path(args), config.audit_log), who=current_user(), via="cli",
-                 action=f"user_{args.action}", account=account.name, secret=config.cookie_secret, **what)
+    audit_cli(args, f"user_{args.action}", account=account.name, **what)
     print(f"{args.action}: {account.name} ({account.role}{' ' + account.unit_id if account.unit_id else ''}) in {users}")
     return 0

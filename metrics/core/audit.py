@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 ACTIONS = ("login", "login_failed", "login_locked", "logout", "import", "rollback", "export",
@@ -39,24 +40,29 @@ def _last_line(fd: int) -> bytes:
     return tail.rsplit(b"\n", 1)[-1]
 
 
+def append_json_line(log: Path, entry: Callable[[int], dict[str, object]], mode: int = 0o600) -> dict[str, object]:
+    """Append ``entry(fd)`` (built while holding an exclusive lock on the open file) as one JSON line."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, mode)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        built = entry(fd)
+        os.write(fd, (json.dumps(built, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    return built
+
+
 def append(log: Path, *, who: str, action: str, secret: str = "", address: str | None = None,
            **what: object) -> dict[str, object]:
     """Append one entry and return it."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        entry = {"at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "who": who,
-                 "action": action, "address": address, **what,
-                 "prev": _digest(_last_line(fd), secret)}
-        os.write(fd, (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-    return entry
+    return append_json_line(log, lambda fd: {
+        "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "who": who, "action": action,
+        "address": address, **what, "prev": _digest(_last_line(fd), secret)})
 
 
 def read(log: Path, limit: int = 500) -> list[dict[str, object]]:

@@ -8,12 +8,13 @@ One JSON object a line, appended under an exclusive lock with a single write.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import getpass
 import hashlib
 import json
 import os
 from pathlib import Path
+
+from metrics.core.audit import append_json_line
 
 ENV = "GRIDSCORE_EXPORT_LOG"
 
@@ -47,16 +48,7 @@ def record(log: Path, *, who: str, via: str, scheme: str, version: str, period: 
         "scheme": scheme, "version": version, "period": period, "level": level, "format": fmt,
         "units": units, "files": files,
     }
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    append_json_line(log, lambda _fd: entry, 0o644)
     return entry
 
 
