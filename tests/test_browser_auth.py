@@ -176,3 +176,27 @@ def test_server_listens_on_loopback_only(auth_server):
     socket.create_connection(("127.0.0.1", port), timeout=5).close()
     with pytest.raises(OSError):   # another address of this machine: refused when bound to 127.0.0.1 only
         socket.create_connection(("127.0.1.1", port), timeout=5).close()
+
+
+@pytest.mark.parametrize("trusted, signed_in", [("127.0.0.1,::1", True), ("10.9.9.9", False)],
+                         ids=["from-the-proxy", "not-from-the-proxy"])
+def test_header_mode_believes_the_header_only_from_a_trusted_proxy(browser, demo_store, tmp_path, trusted, signed_in):
+    from metrics.core.accounts import add_account
+
+    (tmp_path / "gridscore.toml").write_text(
+        f'[auth]\nmode = "header"\ncookie_secret = "{SECRET}"\nusers_file = "users.json"\nheader = "X-Forwarded-User"\n',
+        encoding="utf-8")
+    add_account(tmp_path / "users.json", "ops@city", "leader", None, None)
+    env = {"GRIDSCORE_CONFIG": str(tmp_path / "gridscore.toml"), "GRIDSCORE_TRUSTED_PROXIES": trusted}
+    with running_server(demo_store, env=env) as url:
+        context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN",
+                                      extra_http_headers={"X-Forwarded-User": "ops@city"})
+        page = context.new_page()
+        page.goto(url)
+        wait_idle(page, 90_000)
+        page.wait_for_selector('[data-testid="stMain"] h1' if signed_in else "text=请通过单位的访问代理打开看板",
+                               timeout=90_000)
+        wait_idle(page, 90_000)
+        assert (page.locator('[data-testid="stMetric"]').count() > 0) == signed_in
+        assert ("ops@city · 领导" in page.inner_text("body")) == signed_in
+        context.close()
