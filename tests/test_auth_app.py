@@ -196,3 +196,29 @@ def test_requests_download_is_audited(config):
     at.download_button[0].click().run()
     [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "export"]
     assert entry["who"] == "lead" and entry["via"] == "requests" and entry["files"][0].endswith(".csv")
+
+
+@pytest.mark.parametrize("user, signed_in", [({"is_logged_in": False}, False),
+                                             ({"is_logged_in": True, "email": "ops@city"}, True),
+                                             ({"is_logged_in": True, "email": "stranger@else"}, False)],
+                         ids=["not-logged-in", "known-email", "unknown-email"])
+def test_oidc_signs_in_only_known_accounts(demo_store, tmp_path, monkeypatch, user, signed_in):
+    from metrics.core.accounts import add_account
+    from tests.auth_fixtures import SECRET
+
+    monkeypatch.setenv("GRIDSCORE_DB", str(demo_store))
+    (tmp_path / "gridscore.toml").write_text(f'[auth]\nmode = "oidc"\ncookie_secret = "{SECRET}"\n'
+                                             'users_file = "users.json"\n', encoding="utf-8")
+    monkeypatch.setenv("GRIDSCORE_CONFIG", str(tmp_path / "gridscore.toml"))
+    add_account(tmp_path / "users.json", "ops@city", "evaluator", None, None)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.user = user
+    at.run()
+    assert not at.exception
+    assert bool(at.metric) == signed_in
+    assert [p for p in ALL_PAGES if reachable(at, p)] == ([p for p in ALL_PAGES if p in ROLE_PAGES["evaluator"]]
+                                                          if signed_in else [])
+    if user == {"is_logged_in": False}:
+        assert "使用单位账号登录" in [b.label for b in at.button]
+    if user.get("email") == "stranger@else":
+        assert any("stranger\\@else" in e.value and "没有看板账号" in e.value for e in at.error), "escaped: the e-mail is text"
