@@ -222,3 +222,10 @@ def test_oidc_signs_in_only_known_accounts(demo_store, tmp_path, monkeypatch, us
         assert "使用单位账号登录" in [b.label for b in at.button]
     if user.get("email") == "stranger@else":
         assert any("stranger\\@else" in e.value and "没有看板账号" in e.value for e in at.error), "escaped: the e-mail is text"
+
+
+@pytest.mark.parametrize("page", ["overview", "requests", "data", "wall"])
+def test_a_page_run_without_the_router_serves_nobody_when_auth_is_on(config, page):
+    at = AppTest.from_file(str(ROOT / "views" / f"{page}.py"), default_timeout=120).run()
+    assert not at.exception and any("请先登录" in e.value for e in at.error)
+    assert not at.metric and not at.dataframe and not at.get("file_uploader")
