@@ -65,8 +65,9 @@ def append(log: Path, *, who: str, action: str, secret: str = "", address: str |
         "address": address, **what, "prev": _digest(_last_line(fd), secret)})
 
 
-def read(log: Path, limit: int = 500) -> list[dict[str, object]]:
-    """The newest ``limit`` entries, newest first."""
+def read_json_lines(log: Path, limit: int, keep_unreadable: bool = True) -> list[dict[str, object]]:
+    """The newest ``limit`` entries of a JSON-lines log, newest first; an unreadable line is kept as
+    ``{"action": "unreadable", "line": ...}`` (so a damaged log shows) or skipped."""
     if not log.exists():
         return []
     entries = []
@@ -74,8 +75,14 @@ def read(log: Path, limit: int = 500) -> list[dict[str, object]]:
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError:
-            entries.append({"action": "unreadable", "line": line[:200]})
+            if keep_unreadable:
+                entries.append({"action": "unreadable", "line": line[:200]})
     return entries[::-1][:limit]
+
+
+def read(log: Path, limit: int = 500) -> list[dict[str, object]]:
+    """The newest ``limit`` audit entries, newest first."""
+    return read_json_lines(log, limit)
 
 
 def verify(log: Path, secret: str = "") -> list[int]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import json
 import os
 from pathlib import Path
 
-from metrics.core.audit import append_json_line
+from metrics.core.audit import append_json_line, read_json_lines
 
 ENV = "GRIDSCORE_EXPORT_LOG"
 
@@ -54,12 +53,4 @@ def record(log: Path, *, who: str, via: str, scheme: str, version: str, period: 
 
 def read_log(log: Path, limit: int = 200) -> list[dict[str, object]]:
     """The newest ``limit`` entries, newest first; unreadable lines are skipped."""
-    if not log.exists():
-        return []
-    entries = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries[::-1][:limit]
+    return read_json_lines(log, limit, keep_unreadable=False)
