@@ -10,8 +10,9 @@ import streamlit as st
 
 from metrics.core.auth import ConfigError, User, pages_for
 from metrics.core.i18n import LANGS
+from metrics.store.snapshots import StoreError, default_path
 from views import auth
-from views.state import lang, tr
+from views.state import connection, lang, tr
 from views.ui import md_text
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
@@ -72,10 +73,37 @@ def _signed_in() -> tuple[User | None, str]:
     return user, config.mode
 
 
+def _welcome(page: st.Page, allowed: tuple[str, ...]) -> bool:
+    """On a store without requests (or no store), every page but /data shows a welcome instead of
+    its charts (linking to /data when the user may open it); True if it did."""
+    if page.url_path == "data":
+        return False
+    path = default_path()
+    try:
+        con = connection()
+        if con.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
+            return False
+        name = "coalesce(name_en, name)" if lang() == "en" else "name"
+        city = con.execute(f"SELECT min({name}) FROM units WHERE level = 'city'").fetchone()[0]
+        body = tr("welcome.body", city=md_text(city or ""))
+    except StoreError:
+        if path.exists():
+            return False   # a broken store: the page says why
+        body = tr("welcome.no_store", path=path)
+    st.title(tr("welcome.title"))
+    st.info(body, icon=":material/waving_hand:")
+    if "data" in allowed:
+        st.page_link("views/data.py", label=tr("nav.data"), icon=":material/database:")
+    return True
+
+
 _language_switch()
 user, mode = _signed_in()
 if user is None:
     st.navigation([st.Page(auth.login_page, title=tr("auth.login"), url_path="login",
                            icon=":material/login:")], position="hidden").run()
 else:
-    st.navigation(_pages(pages_for(user, mode))).run()
+    allowed = pages_for(user, mode)
+    current = st.navigation(_pages(allowed))
+    if not _welcome(current, allowed):
+        current.run()

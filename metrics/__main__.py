@@ -12,13 +12,18 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("metrics.cli.demo", "build the demo city (units, boundaries, requests)"),
+    "init": ("metrics.cli.init", "start an empty store for your own city"),
+    "units": ("metrics.cli.units", "add or update units and departments from CSV / XLSX"),
     "sql": ("metrics.cli.sql", "run a read-only query, print CSV with a header"),
     "import": ("metrics.cli.imports", "import request exports (CSV, XLSX, Parquet, JSONL, Open311)"),
-    "boundaries": ("metrics.cli.boundaries", "add or replace unit polygons from GeoJSON"),
+    "boundaries": ("metrics.cli.boundaries", "unit polygons from GeoJSON or a zipped Shapefile"),
+    "sync": ("metrics.cli.sync", "pull new and changed requests from the hotline's database"),
     "rollback": ("metrics.cli.rollback", "restore the previous snapshot of the store"),
     "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
     "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
     "user": ("metrics.cli.user", "add, change, list or remove dashboard accounts"),
+    "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
+    "quality": ("metrics.cli.quality", "data quality: coverage, placement, timing anomalies, duplicates, rejects"),
 }
 
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the browser and export tests need. Installs them when missing and root;
+# Debian packages the browser, export and sync tests need. Installs them when missing and root;
 # otherwise names them and stops.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# the sync tests start a throw-away PostgreSQL server (initdb + pg_ctl)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
     echo "GridScore's tests need these Debian packages: ${need[*]}" >&2

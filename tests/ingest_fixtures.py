@@ -11,6 +11,8 @@ import json
 import random
 from pathlib import Path
 
+import duckdb
+
 from metrics.store.snapshots import after_write, write_snapshot
 
 ORIGIN = (116.30, 39.80)
@@ -85,3 +87,21 @@ def write_hotline_csv(path: Path, rows: int, encoding: str, seed: int = 1) -> No
                         *names, "城管委", received, received if closed else "", "已办结" if closed else "办理中",
                         "是" if closed else "", "是" if closed else "", "满意" if closed else "",
                         received if closed else "", lon, lat])
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    """A CSV file of header and rows in encoding."""
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """The rows of sql on the store file db, opened read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

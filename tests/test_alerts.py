@@ -25,6 +25,19 @@ def test_a_week_far_above_a_steady_baseline_is_a_spike():
     assert spikes["threshold"].iloc[0] < 60
 
 
+def test_spike_baseline_uses_the_sample_standard_deviation():
+    """Baseline weeks 0, 10, 0, 10, 0, 10, 0, 10: mean 5, Σ(x − mean)² = 8 × 25 = 200.
+    Sample sd (÷ 7) = √(200 / 7) = 5.345225, threshold = 5 + 3 × 5.345225 = 21.035675;
+    the population sd (÷ 8) would be 5 and the threshold 20. A week of 21 lies between the two:
+    not a spike under the sample definition; 22 is one (22 − 5 = 17 ≥ MIN_SPIKE)."""
+    baseline = [0, 10, 0, 10, 0, 10, 0, 10]
+    assert alerts.find_spikes(weekly("between", [21, *baseline])).empty
+    [spike] = alerts.find_spikes(weekly("above", [22, *baseline])).to_dict("records")
+    assert spike["mean"] == pytest.approx(5.0)
+    assert spike["sd"] == pytest.approx(5.345225, abs=1e-6)
+    assert spike["threshold"] == pytest.approx(21.035675, abs=1e-6)
+
+
 def test_small_numbers_do_not_raise_alarms():
     assert alerts.find_spikes(weekly("宠物", [5, 0, 0, 0, 0, 0, 0, 0, 0])).empty, "needs MIN_SPIKE more than the mean"
 

@@ -93,14 +93,19 @@ def test_window_period():
     assert (str(month.start), str(month.end)) == ("2026-01-01", "2026-02-01")
 
 
-def test_cityscore_targets_capped():
-    scheme = load_scheme("cityscore-targets")
-    scored = score_units(hand_table(), scheme).set_index("unit_id")
-    # S1: min(1.0/0.92, 1) = 1; 0.9/0.90 = 1; 0.8625/0.85 capped at 1 -> 100 × (0.30 + 0.35 + 0.35) = 100
-    assert scored.loc["S1", "score"] == pytest.approx(100.0)
-    # S3: response 1 -> 1; resolution 0.88/0.90; satisfaction 0.9/0.85 -> 1
-    expected = 100 * (0.30 + 0.35 * 0.88 / 0.90 + 0.35)
-    assert scored.loc["S3", "score"] == pytest.approx(expected)
+def test_cityscore_capped_both_ways():
+    scheme = load_scheme("cityscore")
+    timing = {"on_time_close_rate": [0.81, 0.9, 0.95, 1.0, np.nan], "on_time_response_rate": [0.95, 0.45, 0.9, 1.0, np.nan],
+              "close_hours_p50": [36.0, 144.0, 0.0, np.nan, np.nan]}
+    scored = score_units(hand_table().assign(**timing), scheme).set_index("unit_id")
+    # S1: 0.81/0.90 = 0.9; 0.95/0.90 capped at 1; 72/36 = 2 capped at 1 -> 100 × (0.4 × 0.9 + 0.3 + 0.3) = 96
+    # S2: 0.9/0.9 = 1; 0.45/0.9 = 0.5; 72/144 = 0.5 -> 100 × (0.4 + 0.15 + 0.15) = 70
+    # S3: a median of 0 hours earns the cap -> 100; S4: no close time -> insufficient; S5: 0 requests
+    assert scored["score"].to_dict() == pytest.approx({"S1": 96.0, "S2": 70.0, "S3": 100.0, "S4": np.nan, "S5": np.nan},
+                                                      nan_ok=True)
+    assert scored["rank"].tolist()[:3] == [2, 3, 1] and scored["rank"].isna().tolist()[3:] == [True, True]
+    assert scored.loc["S4", "insufficient_reason"] == "no data: close_hours_p50"
+    assert scored.attrs["left_out"] == ()
 
 
 @pytest.mark.parametrize(("method", "values", "expected"), [
@@ -135,8 +140,8 @@ def test_compare_and_change():
 
 
 def all_scheme_variants():
-    """Every shipped scheme, plus the default re-scored with each relative method."""
-    shipped = [load_scheme(n) for n in list_schemes()]
+    """Every shipped scheme of the three rates, plus the default re-scored with each relative method."""
+    shipped = [s for s in map(load_scheme, list_schemes()) if {i.metric for i in s.indicators} <= set(RATES)]
     base = load_scheme("beijing-3rates")
     relative = [dataclasses.replace(base, name=f"3rates-{m}", indicators=tuple(
         dataclasses.replace(i, method=m) for i in base.indicators)) for m in ("minmax", "percentile")]

@@ -42,11 +42,11 @@ def scores(store: Path, capsys, *extra: str) -> str:
     return out.out
 
 
-def engine(store: Path, scheme_name: str, level: str = "street") -> pd.DataFrame:
+def engine(store: Path, scheme_name: str, level: str | None = None) -> pd.DataFrame:
     scheme = load_scheme(scheme_name)
     con = open_read(store)
     try:
-        table = unit_table(con, DEMO_VIEWER, level, scheme_period(scheme, PERIOD),
+        table = unit_table(con, DEMO_VIEWER, level or scheme.level, scheme_period(scheme, PERIOD),
                            metric_ids=list(required_metrics(scheme)) + list(RATES), basic_credit=scheme.basic_credit)
     finally:
         con.close()
@@ -106,7 +106,7 @@ def test_csv_equals_engine_and_reference(store, capsys):
     assert ((ref["visited"] < 30) == csv.loc[ref.index, "insufficient"]).all()
 
 
-@pytest.mark.parametrize("scheme", ["beijing-3rates-window", "cityscore-targets", "three-rates-20-40-40"])
+@pytest.mark.parametrize("scheme", ["beijing-3rates-window", "cityscore", "timeliness", "three-rates-20-40-40"])
 def test_json_equals_engine(store, capsys, scheme):
     rows = json.loads(scores(store, capsys, "--format", "json", "--scheme", scheme))
     eng = engine(store, scheme)
@@ -159,9 +159,11 @@ def test_casemix_counts_reconcile_with_unit_table(store):
     period = scheme_period(scheme, PERIOD)
     con = open_read(store)
     try:
-        counts = category_counts(con, DEMO_VIEWER, "street", period, "satisfaction_rate")
-        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=["satisfaction_rate"]).set_index("unit_id")
-        scoped = category_counts(con, Viewer("unit", scope_unit_id=table.index[0]), "street", period, "resolution_rate")
+        counts = category_counts(con, DEMO_VIEWER, "street", period, "satisfaction_rate", basic_credit=0.9)
+        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=["satisfaction_rate"],
+                           basic_credit=0.9).set_index("unit_id")
+        scoped = category_counts(con, Viewer("unit", scope_unit_id=table.index[0]), "street", period, "resolution_rate",
+                                 basic_credit=0.9)
     finally:
         con.close()
     per_unit = counts.groupby("unit_id")[["num", "den"]].sum()

@@ -17,7 +17,7 @@ from PIL import Image
 
 from metrics.present import wall
 from metrics.core.access import DEMO_VIEWER
-from metrics.core.i18n import fmt_count, fmt_rate
+from metrics.core.formats import fmt_count, fmt_rate
 from metrics.store.snapshots import open_read
 from views import wall_parts as parts
 from tests.conftest import ROOT, assert_no_error, running_server, screenshot, wait_idle

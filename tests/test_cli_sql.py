@@ -35,3 +35,21 @@ def test_bad_query_and_missing_store_are_one_line_errors(demo_store, tmp_path):
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and "query failed" in bad.stderr
     missing = run_cli("sql", "--db", str(tmp_path / "none.duckdb"), "SELECT 1")
     assert missing.returncode == 1 and "No GridScore store" in missing.stderr
+
+
+def test_no_file_access_from_sql(demo_store, tmp_path):
+    """COPY/EXPORT/ATTACH/INSTALL/file functions are refused in one line and write nothing."""
+    out_file = tmp_path / "leak.csv"
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    for query in (f"COPY (SELECT * FROM requests) TO '{out_file}'",
+                  f"EXPORT DATABASE '{tmp_path / 'dump'}'",
+                  f"ATTACH '{tmp_path / 'other.duckdb'}' AS o",
+                  "INSTALL spatial",
+                  f"SELECT * FROM read_csv('{secret}')",
+                  f"SELECT * FROM glob('{tmp_path}/*')",
+                  "SET enable_external_access = true"):
+        out = run_cli("sql", "--db", str(demo_store), query)
+        assert out.returncode == 1, query
+        assert out.stderr.count("\n") == 1 and "refused" in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.csv"]

@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from metrics.ingest import ImportOptions, import_files
-from tests.ingest_fixtures import build_tiny_store
+from metrics.ingest.service import preview
+from tests.ingest_fixtures import build_tiny_store, query, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = ["工单编号", "受理时间", "诉求渠道", "诉求类别", "诉求内容", "所属区", "所属街道", "所属社区", "承办单位",
@@ -35,11 +35,20 @@ BAD = [   # (row, the field its reason must name)
     (["B1", "not a time", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "received_at"),
     (["B2", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "2026-11-01", "已办结", "", "", "", "", "", ""], "closed_at"),
     (["B3", "2099-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "in the future"),
-    (["B4", "2026-11-05 10:00", "APP", "", "", "火星区", "", "", "", "", "", "办理中", "", "", "", "", "", ""], "unit"),
-    (["B5", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "10", "10"], "outside every grid"),
     (["B6", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "处理中", "", "", "", "", "", ""], "status"),
     (["B7", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "也许", "", "", "", "", ""], "contacted"),
     (["B8", "2026-11-05 10:00", "APP", "", "", "东城区", "", "", "", "", "", "办理中", "", "", "", "", "abc", "39.9"], "lon"),
+]
+# No place is no reason to drop a request: these sit on the city, with how they were (not) placed.
+UNPLACED = [   # (row, location_status, a warning it must carry)
+    (["U1", "2026-11-05 10:00", "APP", "", "", "火星区", "", "", "", "", "", "办理中", "", "", "", "", "", ""],
+     "unplaced", "所属区: unknown district '火星区'"),
+    (["U2", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "10", "10"],
+     "placeholder", "is a placeholder point"),
+    (["U3", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "116.25", "39.78"],
+     "outside", "outside every boundary; placed on the city"),
+    (["U4", "2026-11-05 10:00", "APP", "", "", "", "", "", "", "", "", "办理中", "", "", "", "", "0", "0"],
+     "placeholder", "(0.0, 0.0) is a placeholder point"),
 ]
 
 
@@ -48,32 +57,24 @@ def store(tmp_path: Path) -> Path:
     return build_tiny_store(tmp_path / "store.duckdb")
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def reconciles(r) -> bool:
     return r.error is None and r.read == r.inserted + r.updated + r.unchanged + r.rejected
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
 def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, encoding: str) -> None:
-    path = write_csv(tmp_path / "hotline.csv", HOTLINE, GOOD + [row for row, _ in BAD], encoding)
+    kept = GOOD + [row for row, _, _ in UNPLACED]
+    path = write_csv(tmp_path / "hotline.csv", HOTLINE, kept + [row for row, _ in BAD], encoding)
     [r] = import_files(store, [path], ImportOptions(rejects_dir=tmp_path / "rejects"))
     assert r.mapping == "hotline-zh" and reconciles(r)
-    assert (r.read, r.inserted, r.rejected) == (len(GOOD) + len(BAD), len(GOOD), len(BAD))
+    assert (r.read, r.inserted, r.rejected) == (len(kept) + len(BAD), len(kept), len(BAD))
+    placed = dict((k, (u, s)) for k, u, s in query(store, "SELECT request_id, unit_id, location_status FROM requests"))
+    assert {k: placed[k] for k in ("H1", "H3", "U1", "U2", "U3", "U4")} == {
+        "H1": ("D0S0C0", "named"), "H3": ("D0S0C0G0", "point"),
+        "U1": ("C", "unplaced"), "U2": ("C", "placeholder"), "U3": ("C", "outside"), "U4": ("C", "placeholder")}
+    warned = " | ".join(k for k, _ in r.warning_kinds)
+    for _, _, warning in UNPLACED:
+        assert warning.replace("'火星区'", "'…'") in warned and "'火星区' ×1" in warned
     rows = dict((k, (u, d, s, v, sat)) for k, u, d, s, v, sat in query(
         store, "SELECT request_id, unit_id, dept_id, status, visited, satisfaction FROM requests"))
     assert rows["H1"] == ("D0S0C0", "DEPT0", "closed", True, "satisfied")
@@ -82,7 +83,7 @@ def test_hotline_csv_any_encoding_with_reasons(store: Path, tmp_path: Path, enco
     assert rows["H4"][0] == "D0S1" and rows["H4"][3:] == (True, "unsatisfied")
     assert query(store, "SELECT received_at FROM requests WHERE request_id = 'H4'")[0][0].isoformat() == "2026-11-02T12:00:00"
     reasons = dict(query(store, "SELECT row_number, reasons FROM rejects"))
-    for n, (_, field) in enumerate(BAD, start=len(GOOD) + 2):   # header is row 1
+    for n, (_, field) in enumerate(BAD, start=len(kept) + 2):   # header is row 1
         assert field in reasons[n], (n, reasons[n])
     with open(r.rejects_csv, encoding="utf-8-sig") as f:
         out = list(csv.DictReader(f))
@@ -103,6 +104,64 @@ def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_p
     assert query(store, "SELECT status, closed_at IS NOT NULL FROM requests WHERE request_id = 'H2'") == [("closed", True)]
     counts = query(store, "SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected FROM imports ORDER BY started_at")
     assert counts == [(4, 4, 0, 0, 0), (4, 0, 0, 4, 0), (4, 0, 1, 3, 0)]
+
+
+def test_an_empty_field_filled_later_is_an_update(store: Path, tmp_path: Path) -> None:
+    """Only H2's first contact goes from empty to filled: NULL vs a value must count as a change
+    (IS DISTINCT FROM; a plain <> is NULL there and would call the row unchanged)."""
+    import_files(store, [write_csv(tmp_path / "a.csv", HOTLINE, GOOD)])
+    assert query(store, "SELECT first_contact_at FROM requests WHERE request_id = 'H2'") == [(None,)]
+    before = query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id")
+    filled = [list(r) for r in GOOD]
+    assert filled[1][0] == "H2" and filled[1][9] == ""
+    filled[1][9] = "2026/11/02 15:30"
+    [r] = import_files(store, [write_csv(tmp_path / "b.csv", HOTLINE, filled)])
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (4, 0, 1, 3, 0) and reconciles(r)
+    [(contact,)] = query(store, "SELECT strftime(first_contact_at, '%Y-%m-%d %H:%M') FROM requests WHERE request_id = 'H2'")
+    assert contact == "2026-11-02 15:30"
+    assert query(store, "SELECT * EXCLUDE (first_contact_at, import_id) FROM requests ORDER BY request_id") == before
+    assert query(store, "SELECT rows_updated, rows_unchanged FROM imports ORDER BY started_at DESC LIMIT 1") == [(1, 3)]
+
+
+GRIDSCORE = ["request_id", "received_at", "unit_id", "dept_id", "category", "description", "address", "status"]
+BY_ID = [   # the gridscore preset: units by id
+    ["P1", "2026-11-02 13:05:00", "D0S0C0G0", "DEPT0", "市政设施", "O'Brien 反映路灯不亮", "O'Connell 路 1 号", "open"],
+    ["P2", "2026-11-02 13:06:00", "NOPE", "DEPT1", "供暖", "", "", "open"],
+    ["P3", "2026-11-02 13:07:00", "X'1", "", "供暖", "", "", "open"],
+    ["P4", "2026-11-02 13:08:00", "D1S1C1", "DEPT9", "噪音扰民", "", "", "open"],
+    ["P5", "2026-11-02 13:09:00", "D0S1", "", "噪音扰民", "", "", "open"],
+]
+
+
+def test_gridscore_preset_matches_unit_and_dept_ids(store: Path, tmp_path: Path) -> None:
+    """Regression: the gridscore preset failed on any unit_id / dept_id column (an unterminated quote
+    in the unknown-id reason). Unknown ids are named in quotes, apostrophes in values survive, and a
+    request with an unknown unit id is kept on the city (no request is dropped for lack of a place)."""
+    path = write_csv(tmp_path / "ids.csv", GRIDSCORE, BY_ID)
+    [r] = import_files(store, [path], ImportOptions(mapping="gridscore"))
+    assert r.error is None and r.mapping == "gridscore"
+    assert (r.read, r.inserted, r.updated, r.unchanged, r.rejected) == (5, 5, 0, 0, 0) and reconciles(r)
+    assert r.placed == {"named": 3, "unplaced": 2}
+    [(city,)] = query(store, "SELECT unit_id FROM units WHERE level = 'city'")
+    assert query(store, "SELECT request_id, unit_id, dept_id, location_status, description, address "
+                        "FROM requests ORDER BY 1") == [
+        ("P1", "D0S0C0G0", "DEPT0", "named", "O'Brien 反映路灯不亮", "O'Connell 路 1 号"),
+        ("P2", city, "DEPT1", "unplaced", None, None),
+        ("P3", city, None, "unplaced", None, None),
+        ("P4", "D1S1C1", None, "named", None, None),
+        ("P5", "D0S1", None, "named", None, None),
+    ]
+    kinds = dict(r.warning_kinds)
+    assert kinds["unit_id: unknown unit id '…': 'NOPE' ×1, 'X'1' ×1"] == 2
+    assert kinds["dept_id: unknown department id '…': 'DEPT9' ×1"] == 1
+    _, shown = preview(path, store, "gridscore")
+    warnings = dict(zip(shown["request_id"], shown["warnings"]))
+    assert warnings["P2"] == "unit_id: unknown unit id 'NOPE'"
+    assert "dept_id: unknown department id 'DEPT9'" in warnings["P4"]
+    assert warnings["P1"] == warnings["P5"] == ""
+    [again] = import_files(store, [path], ImportOptions(mapping="gridscore"))
+    assert (again.read, again.inserted, again.updated, again.unchanged, again.rejected) == (5, 0, 0, 5, 0)
+    assert reconciles(again)
 
 
 def test_xlsx_parquet_jsonl_same_result(store: Path, tmp_path: Path) -> None:
@@ -164,11 +223,12 @@ def test_nyc311_csv_and_gcj02(store: Path, tmp_path: Path) -> None:
              "In Progress", "ONLINE", ""]]
     path = write_csv(tmp_path / "nyc.csv", header, rows)
     [r] = import_files(store, [path], ImportOptions(crs="gcj02"))
-    assert r.mapping == "nyc311" and reconciles(r) and (r.inserted, r.rejected) == (1, 1)
-    [(unit, lat, lon, received)] = query(store, "SELECT unit_id, lat, lon, strftime(received_at, '%Y-%m-%d %H:%M') FROM requests")
+    assert r.mapping == "nyc311" and reconciles(r) and (r.inserted, r.rejected) == (2, 0)
+    [(unit, lat, lon, received), unplaced] = query(
+        store, "SELECT unit_id, lat, lon, strftime(received_at, '%Y-%m-%d %H:%M') FROM requests ORDER BY request_id")
     assert unit == "D0S0C0G0" and abs(lat - 39.825) < 1e-4 and abs(lon - 116.325) < 1e-4
     assert received == "2026-11-02 13:05"
-    assert "no usable coordinates" in query(store, "SELECT reasons FROM rejects")[0][0]
+    assert unplaced[:3] == ("C", None, None), "no place, no coordinates: kept on the city"
 
 
 def test_cli_prints_counts_and_exit_codes(store: Path, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def test_boundaries_add_replace_repair_reject(tmp_path: Path) -> None:
     path = tmp_path / "grids.geojson"
     path.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "metrics", "boundaries", str(path), "--db", str(db), "--level", "grid",
-                          "--id-field", "id", "--name-field", "name", "--parent-field", "parent"],
+                          "--id-field", "id", "--name-field", "name", "--parent-field", "parent", "--create"],
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "read 4  inserted 1  updated 1  rejected 2  repaired 1" in out.stdout

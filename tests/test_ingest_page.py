@@ -23,7 +23,10 @@ def test_data_page_renders_with_history(tmp_path: Path, monkeypatch: pytest.Monk
     at.run()
     assert not at.exception
     assert at.title[0].value == ("数据管理" if lang == "zh" else "Data")
-    assert len(at.dataframe) == 1 and at.dataframe[0].value["rows_read"].tolist() == [50]
+    history = at.dataframe[-1].value   # the history comes last, after the quality panel
+    assert history["rows_read"].tolist() == [50]
+    coverage = at.dataframe[0].value   # the quality panel's coverage table, all imports
+    assert coverage.set_index("field")["rows_read"].eq(50).all() and "request_id" in set(coverage["field"])
 
 
 def test_data_page_without_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +76,8 @@ def test_auth_off_refuses_upload_and_rollback_and_says_how_to_turn_auth_on(tmp_p
     assert not at.get("file_uploader"), "anonymous visitors get no upload"
     assert "rollback" not in [b.key for b in at.button]
     assert any("gridscore.toml" in i.value and "metrics user add" in i.value for i in at.info)
-    assert len(at.dataframe) == 1, "the import history only, no audit log"
+    assert "rows_read" in at.dataframe[-1].value.columns, "the import history comes last: no audit log"
+    assert not [b for b in at.button if b.key in ("import", "load_units", "load_boundaries", "save_preset")]
 
 
 def test_admin_gets_upload_rollback_and_the_audit_log(tmp_path, monkeypatch) -> None:
@@ -113,13 +117,18 @@ def test_admin_upload_imports_audits_and_leaves_no_file_behind(tmp_path, monkeyp
     write_hotline_csv(source, 10, "utf-8")
     with open(source, "a", encoding="utf-8") as f:
         f.write("X1,not a time,,=HYPERLINK(\"http://evil\"),请回电 139 1234 5678,,,,,,,,,,,,,\n")
-    before = set(Path(tempfile.gettempdir()).glob("gridscore-upload-*"))
+    uploads = Path(tempfile.gettempdir()) / "gridscore-uploads"
+    before = set(uploads.glob("*"))
     at = sign_in(AppTest.from_file(PAGE, default_timeout=60), "root", "admin").run()
     at.file_uploader[0].set_value(("upload.csv", source.read_bytes(), "text/csv")).run()
-    assert not at.exception and at.dataframe, "the preview"
-    at.button[[b.label for b in at.button].index("开始导入")].click().run()
+    assert not at.exception and at.selectbox, "the mapping table"
+    at.button(key="dry_run").click().run()
+    assert not at.exception and at.metric, "the dry run"
+    at.button(key="import").click().run()
     assert not at.exception and any("新增 10" in s.value for s in at.success), [s.value for s in at.success]
-    assert set(Path(tempfile.gettempdir()).glob("gridscore-upload-*")) == before, "the upload is gone"
+    assert set(uploads.glob("*")) == before, "the upload is gone"
+    at.run()
+    assert not at.exception and set(uploads.glob("*")) == before, "a rerun does not write it again"
     [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "import"]
     assert entry["who"] == "root" and entry["file"] == "upload.csv" and entry["rejected"] == 1
     from metrics.ingest.service import rejects_csv
@@ -127,3 +136,37 @@ def test_admin_upload_imports_audits_and_leaves_no_file_behind(tmp_path, monkeyp
     masked = rejects_csv(db, entry["import_id"], "upload.csv").decode("utf-8-sig")
     assert "139 1234 5678" in admin and "139****5678" in masked and "1234 5678" not in masked
     assert '"\'=HYPERLINK(' in masked and '"\'=HYPERLINK(' in admin, "formula cells neutralised either way"
+def test_quality_panel_shows_the_store_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    from metrics.query.quality import ALL, quality
+
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    path = tmp_path / "a.csv"
+    write_hotline_csv(path, 40, "utf-8")
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("X1,not a time,,,,,,,,,,,,,,,,\nX2,NA,,,,,,,,,,,,,,,,\n")
+    [r] = import_files(db, [path])
+    con = duckdb.connect(str(db), read_only=True)
+    q = quality(con)
+    con.close()
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    timing, dups = q.for_import(ALL).timing.iloc[0], q.for_import(ALL).duplicates.iloc[0]
+    assert metrics == {"Closed before received": f"{timing['closed_before_received']:,}",
+                       "Contact before received": f"{timing['contact_before_received']:,}",
+                       "Times in the future": f"{timing['future']:,}", "Over a year": f"{timing['over_a_year']:,}",
+                       "Ids already stored": f"{dups['repeated_ids']:,}",
+                       "Probable duplicates": f"{dups['probable_duplicates']:,}"}
+    rejects = [d.value for d in at.dataframe if "reason" in d.value.columns][0]
+    want = q.for_import(ALL).rejects.drop(columns="import_id")
+    assert rejects.to_dict("list") == want.to_dict("list") and len(want) >= 2 and r.rejected == 2
+    assert "source_column" not in at.dataframe[0].value.columns
+    # one import's scope: its coverage names the source columns
+    at.selectbox(key="quality.scope").set_value(r.import_id).run()
+    coverage = at.dataframe[0].value.set_index("field")
+    assert coverage.loc["received_at", "source_column"] == "受理时间" and (coverage["rows_read"] == 42).all()

@@ -37,7 +37,7 @@ def test_kpis_equal_the_reference(raw, scope):
     if scope == "first-district":
         scope = sorted(units.loc[units["level"] == "district", "unit_id"])[0]
     viewer = DEMO_VIEWER if scope is None else Viewer("unit", scope_unit_id=scope)
-    kpis = {k.metric_id: k for k in overview_kpis(con, viewer, period)}
+    kpis = {k.metric_id: k for k in overview_kpis(con, viewer, period, basic_credit=0.9)}
     assert tuple(kpis) == KPI_IDS
     now = reference_totals(requests, units, *_bounds(period), scope=scope)
     before = reference_totals(requests, units, *_bounds(month(2026, 9)), scope=scope)
@@ -53,6 +53,6 @@ def test_kpis_equal_the_reference(raw, scope):
 
 def test_empty_period_gives_zero_requests_and_no_rates(raw):
     con, *_ = raw
-    kpis = {k.metric_id: k for k in overview_kpis(con, DEMO_VIEWER, month(2030, 1))}
+    kpis = {k.metric_id: k for k in overview_kpis(con, DEMO_VIEWER, month(2030, 1), basic_credit=0.9)}
     assert kpis["requests"].value == 0
     assert all(kpis[r].value is None for r in KPI_IDS[1:]), "a zero denominator is no data, not 0"

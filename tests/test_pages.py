@@ -13,6 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "map", "response", "resolution", "satisfaction", "requests", "glossary")
+TITLES = {"overview": ("全域总览", "Territory overview"), "map": ("网格地图", "Grid map"), "response": ("响应时效", "Response"),
+          "resolution": ("办结与解决", "Resolution"), "satisfaction": ("满意度", "Satisfaction"),
+          "requests": ("工单明细", "Requests"), "glossary": ("指标说明", "Glossary")}
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,17 @@ def test_page_runs_without_error(app, samples, page, combo):
     at = app(page, params)
     assert not at.exception, f"{page} {params}: {at.exception}"
     assert not at.error, f"{page} {params}: {[e.value for e in at.error]}"
+    assert [t.value for t in at.title] == [TITLES[page][params.get("lang") == "en"]]
+    if "period" in params:
+        assert at.query_params["period"] in (params["period"], [params["period"]]), "the URL keeps the period"
+    drawn = len(at.dataframe) + len(at.get("plotly_chart")) + len(at.get("deck_gl_json_chart"))
+    no_data = [i.value for i in at.info if "暂无数据" in i.value or "No data" in i.value]
+    if combo == "empty_period" and page not in ("map", "glossary"):
+        assert no_data, f"{page}: an empty period must say so"
+    elif page == "map" and combo == "department":
+        assert any("部门没有地理边界" in i.value for i in at.info), "departments have no map: say so"
+    elif combo not in ("empty_period", "unit_without_data"):
+        assert drawn, f"{page} {params}: nothing drawn"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -121,10 +135,17 @@ def test_english_labels_follow_the_switch(app):
 
 
 def test_requests_page_masks_phone_numbers(app):
+    """The demo's 11-digit mobiles shown as 138****5678, also inside the description (联系电话…)."""
     at = app("requests", {})
     frame = at.dataframe[0].value
     phones = frame["citizen_phone"].dropna().astype(str)
-    assert len(phones) and all("*" in p for p in phones), "phones must be masked"
+    assert len(phones) >= 10, "the first page should show citizens' phones"
+    assert phones.str.fullmatch(r"1[3-9]\d\*{4}\d{4}").all(), phones[~phones.str.fullmatch(r"1[3-9]\d\*{4}\d{4}")]
+    described = frame["description"].dropna().astype(str)
+    with_phone = described[described.str.contains("联系电话")]
+    assert len(with_phone), "some descriptions carry a phone"
+    assert with_phone.str.contains(r"联系电话\D{0,3}1[3-9]\d\*{4}\d{4}").all(), with_phone.tolist()
+    assert not described.str.contains(r"\d{7}").any(), "no unmasked run of 7 digits in any description"
 
 
 def test_picking_a_district_in_the_filter_bar_rewrites_the_url(app, demo_store):

@@ -44,7 +44,8 @@ def store():
 
 @functools.cache
 def sql_table(level: str, period: str, viewer: Viewer, filters: Filters, source: str = "auto") -> pd.DataFrame:
-    return unit_table(store(), viewer, level, parse_period(period), filters, source=source).set_index("unit_id")
+    table = unit_table(store(), viewer, level, parse_period(period), filters, basic_credit=0.9, source=source)
+    return table.set_index("unit_id")
 
 
 @functools.cache
@@ -87,7 +88,7 @@ def test_rollup_equals_detail_exactly(case):
 @pytest.mark.parametrize("period", PERIODS)
 def test_scope_totals_equal_reference(viewer, period):
     p = parse_period(period)
-    got = scope_totals(store(), viewer, p)
+    got = scope_totals(store(), viewer, p, basic_credit=0.9)
     want = reference_totals(fx.requests_frame(), fx.units_frame(), p.params()["start"], p.params()["end"],
                             viewer.scope_unit_id)
     for m in METRICS:
@@ -97,7 +98,7 @@ def test_scope_totals_equal_reference(viewer, period):
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
 def test_time_series_buckets_equal_reference(grain):
     period = parse_period("2026-10")
-    series = time_series(store(), DEMO_VIEWER, [m.id for m in METRICS], period, grain=grain)
+    series = time_series(store(), DEMO_VIEWER, [m.id for m in METRICS], period, grain=grain, basic_credit=0.9)
     assert series["requests"].sum() == 15
     for row in series.itertuples(index=False):
         start = max(pd.Timestamp(row.bucket), pd.Timestamp(period.start)).to_pydatetime()
@@ -165,14 +166,14 @@ def test_units_and_insertion_order_change_nothing():
     shuffled = fx.build_store(fx.requests_frame().sample(frac=1, random_state=3),
                               fx.units_frame().sample(frac=1, random_state=4))
     for level in ("street", "grid", "department"):
-        a = unit_table(shuffled, DEMO_VIEWER, level, parse_period("2026-10"))
+        a = unit_table(shuffled, DEMO_VIEWER, level, parse_period("2026-10"), basic_credit=0.9)
         pd.testing.assert_frame_equal(a.set_index("unit_id"), sql_table(level, "2026-10", DEMO_VIEWER, Filters()))
 
 
 def test_binned_percentiles_within_stated_error():
     period: Period = parse_period("2026")
-    exact = unit_table(store(), DEMO_VIEWER, "grid", period).set_index("unit_id")
-    binned = unit_table(store(), DEMO_VIEWER, "grid", period, binned=True).set_index("unit_id")
+    exact = unit_table(store(), DEMO_VIEWER, "grid", period, basic_credit=0.9).set_index("unit_id")
+    binned = unit_table(store(), DEMO_VIEWER, "grid", period, basic_credit=0.9, binned=True).set_index("unit_id")
     for m in ("response_hours_p50", "response_hours_p90", "close_hours_p50", "close_hours_p90"):
         for unit in exact.index:
             e, b = exact.at[unit, m], binned.at[unit, m]
@@ -183,6 +184,6 @@ def test_binned_percentiles_within_stated_error():
 
 def test_unknown_level_and_metric_are_rejected():
     with pytest.raises(ValueError, match="level"):
-        unit_table(store(), DEMO_VIEWER, "planet", parse_period("2026-10"))
+        unit_table(store(), DEMO_VIEWER, "planet", parse_period("2026-10"), basic_credit=0.9)
     with pytest.raises(ValueError, match="unknown metric"):
-        unit_table(store(), DEMO_VIEWER, "street", parse_period("2026-10"), metric_ids=["nope"])
+        unit_table(store(), DEMO_VIEWER, "street", parse_period("2026-10"), metric_ids=["nope"], basic_credit=0.9)

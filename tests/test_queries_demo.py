@@ -36,7 +36,7 @@ def test_demo_unit_table_equals_reference(demo, level, period, scoped):
     con, requests, units = demo
     viewer = Viewer("unit", _first(units, scoped)) if scoped else DEMO_VIEWER
     p = parse_period(period)
-    got = unit_table(con, viewer, level, p).set_index("unit_id")
+    got = unit_table(con, viewer, level, p, basic_credit=0.9).set_index("unit_id")
     want = reference_unit_table(requests, units, level, p.params()["start"], p.params()["end"],
                                 viewer.scope_unit_id)
     assert list(got.index) == sorted(want.index) and len(got) > 0
@@ -51,8 +51,9 @@ def test_demo_rollup_equals_detail_exactly(demo, level):
     con, _, _ = demo
     p = parse_period("2026-09")
     f = Filters(sources=("citizen",))
-    pd.testing.assert_frame_equal(unit_table(con, DEMO_VIEWER, level, p, f, source="rollup"),
-                                  unit_table(con, DEMO_VIEWER, level, p, f, source="detail"), check_exact=True)
+    pd.testing.assert_frame_equal(unit_table(con, DEMO_VIEWER, level, p, f, basic_credit=0.9, source="rollup"),
+                                  unit_table(con, DEMO_VIEWER, level, p, f, basic_credit=0.9, source="detail"),
+                                  check_exact=True)
 
 
 def test_demo_streets_add_up_to_districts_and_city(demo):
@@ -60,19 +61,19 @@ def test_demo_streets_add_up_to_districts_and_city(demo):
     p = parse_period("2026-Q3")
     additive = ["requests", "backlog", "overdue"] + [f"{m}_{x}" for m in RATE_IDS for x in ("num", "den")]
     for child, parent in (("street", "district"), ("district", "city")):
-        kids = unit_table(con, DEMO_VIEWER, child, p).groupby("parent_id")[additive].sum()
-        parents = unit_table(con, DEMO_VIEWER, parent, p).set_index("unit_id")[additive]
+        kids = unit_table(con, DEMO_VIEWER, child, p, basic_credit=0.9).groupby("parent_id")[additive].sum()
+        parents = unit_table(con, DEMO_VIEWER, parent, p, basic_credit=0.9).set_index("unit_id")[additive]
         pd.testing.assert_frame_equal(kids, parents.loc[kids.index], check_names=False, check_dtype=False,
                                       check_exact=False, rtol=1e-12)
-    totals = scope_totals(con, DEMO_VIEWER, p)
-    city = unit_table(con, DEMO_VIEWER, "city", p).iloc[0]
+    totals = scope_totals(con, DEMO_VIEWER, p, basic_credit=0.9)
+    city = unit_table(con, DEMO_VIEWER, "city", p, basic_credit=0.9).iloc[0]
     assert totals["requests"] == city["requests"] and same(totals["satisfaction_rate"], city["satisfaction_rate"])
 
 
 def test_demo_time_series_and_totals_equal_reference(demo):
     con, requests, units = demo
     p = parse_period("2026-Q3")
-    series = time_series(con, DEMO_VIEWER, [m.id for m in METRICS], p, grain="month")
+    series = time_series(con, DEMO_VIEWER, [m.id for m in METRICS], p, grain="month", basic_credit=0.9)
     for row in series.itertuples(index=False):
         start = pd.Timestamp(row.bucket).to_pydatetime()
         want = reference_totals(requests, units, start, row.bucket_end.to_pydatetime())

@@ -59,8 +59,8 @@ def test_hour_weekday_is_a_full_grid(con):
 @pytest.mark.parametrize("metric", [m for m in METRICS if m.kind in ("rate", "count", "stock", "quantile")],
                          ids=lambda m: m.id)
 def test_drill_rows_are_the_rows_behind_the_number(con, metric):
-    table = unit_table(con, ADMIN, "street", OCTOBER, Filters(), [metric.id]).set_index("unit_id")
-    rows, total = drill_rows(con, ADMIN, OCTOBER, unit_id="S1", metric_id=metric.id, page_size=1000)
+    table = unit_table(con, ADMIN, "street", OCTOBER, Filters(), [metric.id], basic_credit=0.9).set_index("unit_id")
+    rows, total = drill_rows(con, ADMIN, OCTOBER, unit_id="S1", metric_id=metric.id, page_size=1000, basic_credit=0.9)
     assert len(rows) == total
     if metric.kind == "rate":
         assert total == table.at["S1", f"{metric.id}_den"]
@@ -72,20 +72,22 @@ def test_drill_rows_are_the_rows_behind_the_number(con, metric):
 
 
 def test_drill_rows_paging_and_order(con):
-    first, total = drill_rows(con, ADMIN, OCTOBER, order_by="received_at", descending=False, page_size=4)
-    second, _ = drill_rows(con, ADMIN, OCTOBER, order_by="received_at", descending=False, page=2, page_size=4)
+    first, total = drill_rows(con, ADMIN, OCTOBER, order_by="received_at", descending=False, page_size=4,
+                              basic_credit=0.9)
+    second, _ = drill_rows(con, ADMIN, OCTOBER, order_by="received_at", descending=False, page=2, page_size=4,
+                           basic_credit=0.9)
     assert total == 15 and len(first) == 4
     assert first["request_id"].tolist() == ["R03", "R04", "R05", "R06"]
     assert second["request_id"].tolist()[0] == "R07"
     with pytest.raises(ValueError, match="order_by"):
-        drill_rows(con, ADMIN, OCTOBER, order_by="citizen_phone; DROP TABLE requests")
+        drill_rows(con, ADMIN, OCTOBER, order_by="citizen_phone; DROP TABLE requests", basic_credit=0.9)
 
 
 def test_drill_rows_are_masked_and_scoped(con):
-    masked, total = drill_rows(con, Viewer("unit", "S2"), OCTOBER, page_size=100)
+    masked, total = drill_rows(con, Viewer("unit", "S2"), OCTOBER, page_size=100, basic_credit=0.9)
     assert total == 2 and set(masked["unit_id"]) == {"S2"}
     assert set(masked["citizen_phone"]) == {"138****5678"} and set(masked["citizen_name"]) == {"张*明"}
     assert masked["description"].str.contains("13812345678").sum() == 0
     assert masked["address"].iloc[0].endswith("社区***")
-    clear, _ = drill_rows(con, ADMIN, OCTOBER, unit_id="S2", page_size=100)
+    clear, _ = drill_rows(con, ADMIN, OCTOBER, unit_id="S2", page_size=100, basic_credit=0.9)
     assert set(clear["citizen_phone"]) == {"13812345678"}

@@ -103,3 +103,15 @@ def test_mask_frame_touches_only_personal_columns():
     out = mask_frame(frame)
     assert out.loc[0, "citizen_phone"] == "138****5678" and out.loc[0, "category"] == "噪音扰民"
     assert frame.loc[0, "citizen_phone"] == "13812345678"
+
+
+@pytest.mark.parametrize("text", ["0001-01", "9999-12", "W0001-01", "1899-Q4", "3000", "0001-01-01..2026-01-01"])
+def test_periods_outside_the_supported_years_are_refused_by_name(text):
+    with pytest.raises(ValueError, match=f"period '{text}' is outside the years 1900–2999"):
+        parse_period(text)
+
+
+def test_the_edges_of_the_supported_years_have_neighbours():
+    first, last = parse_period("1900-01"), parse_period("2999-12")
+    assert previous(first).label == "1899-12" and same_period_last_year(last).label == "2998-12"
+    assert periods.parse_month("2999-12") == last

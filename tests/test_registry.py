@@ -48,13 +48,19 @@ def test_metric_is_documented(metric):
         assert isinstance(value, float) and name
 
 
+@pytest.mark.parametrize("credit", [0.9, 0.5])
 @pytest.mark.parametrize("metric", [m for m in METRICS if m.kind != "per_10k"], ids=lambda m: m.id)
-def test_metric_sql_runs(metric, fixture_con):
-    con = fixture_con
-    value = con.execute(f"SELECT {metric.sql()} FROM requests r",
-                        {k: v for k, v in {"basic_credit": 0.9, "end": fx.ts("2026-11-01 00:00:00")}.items()
-                         if f"${k}" in metric.sql()}).fetchone()[0]
-    assert value is None or value >= 0
+def test_metric_sql_equals_the_reference(metric, credit, fixture_con):
+    """Each metric's own SQL over every fixture row equals the pandas reference over the same rows
+    (stock metrics at the end 2026-11-01, over the rows received before it); rates with their parts."""
+    end = fx.ts("2026-11-01 00:00:00")
+    params = {k: v for k, v in {"basic_credit": credit, "end": end}.items() if f"${k}" in metric.sql()}
+    value = fixture_con.execute(f"SELECT {metric.sql()} FROM requests r", params).fetchone()[0]
+    rows = fx.requests_frame()
+    ref = metrics_of(rows, rows[rows["received_at"] < end], end, None, None, credit)
+    assert ref[metric.id] is not None and value == pytest.approx(ref[metric.id]), (metric.id, value, ref[metric.id])
+    if metric.kind == "rate":   # the fixture exercises the rate: neither 0 nor undefined
+        assert 0 < ref[f"{metric.id}_num"] <= ref[f"{metric.id}_den"], metric.id
 
 
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.id)

@@ -12,7 +12,7 @@ from metrics.assess.schemes import (
     SCHEMES_DIR, SchemeError, known_metric_ids, list_schemes, load_scheme, parse_scheme,
 )
 
-SHIPPED = ("beijing-3rates", "three-rates-20-40-40", "beijing-3rates-window", "cityscore-targets")
+SHIPPED = ("beijing-3rates", "three-rates-20-40-40", "beijing-3rates-window", "cityscore", "timeliness")
 
 
 def test_shipped_schemes_load():
@@ -36,15 +36,46 @@ def test_default_scheme_is_design_section_5():
     assert s.bonus == () and s.deductions == () and s.tie_break == "volume" and s.level == "street"
 
 
-def test_schemes_may_name_every_design_metric():
-    """Every metric id DESIGN §4 lists can be named in a scheme."""
-    design = (SCHEMES_DIR.parent.parent.parent / "shared" / "DESIGN.md")
-    if not design.exists():
-        pytest.skip("shared/DESIGN.md not beside the repository")
-    section = design.read_text(encoding="utf-8").split("## 4.")[1].split("## 5.")[0]
-    ids = set(re.findall(r"^\| (\w+)", section, flags=re.M)) - {"id"}
-    expanded = {f"{i.rsplit('_', 1)[0]}_p90" for i in ids if i.endswith("_p50")}
-    assert ids | expanded | {"overdue", "return_rate"} <= known_metric_ids() == set(BY_ID)
+def test_default_scheme_does_what_its_file_says():
+    """The shipped default against what its own file states in words (title, header comment, note)."""
+    text = (SCHEMES_DIR / "beijing-3rates.toml").read_text(encoding="utf-8")
+    s = load_scheme("beijing-3rates")
+    weights = {i.metric: i.weight for i in s.indicators}
+    # title "北京三率（10/50/40）": response / resolution / satisfaction in percent
+    title = [int(x) for x in re.search(r"(\d+)/(\d+)/(\d+)", s.title_zh).groups()]
+    assert title == [round(100 * weights[m]) for m in ("response_rate", "resolution_rate", "satisfaction_rate")]
+    # header comment: "score = 100 × (0.10 × 响应率 + 0.50 × 解决率 + 0.40 × 满意率)"
+    formula = re.search(r"score = 100 × \((.*)\)", text).group(1)
+    named = {"响应率": "response_rate", "解决率": "resolution_rate", "满意率": "satisfaction_rate"}
+    stated = {named[label]: float(w) for w, label in re.findall(r"([\d.]+) × (\S+率)", formula)}
+    assert stated == weights
+    # note: "response 10 %, resolution 50 %, satisfaction 40 %", "credit 0.9", "At least 30 valid return visits"
+    note = " ".join(s.note.split())
+    for word, metric in (("response", "response_rate"), ("resolution", "resolution_rate"),
+                         ("satisfaction", "satisfaction_rate")):
+        assert f"{word} {round(100 * weights[metric])} %" in note
+    assert float(re.search(r"credit (\d+(?:\.\d+)?)", note).group(1)) == s.basic_credit
+    assert "满意 + 0.9 × 基本满意" in text and s.basic_credit == 0.9
+    assert int(re.search(r"At least (\d+) valid return visits", note).group(1)) == s.min_volume.n
+    assert s.min_volume.basis == "visited" and "Calendar month" in note and s.period.kind == "month"
+    assert "No bonus or deduction" in note and s.bonus == s.deductions == ()
+
+
+@pytest.mark.parametrize("metric", sorted(BY_ID))
+def test_schemes_may_name_every_registry_metric(metric):
+    """Every metric id of the registry can be named in a scheme: as an indicator if higher is better
+    (direct for a rate, target otherwise), else as a deduction rule."""
+    assert known_metric_ids() == set(BY_ID)
+    doc = base_doc()
+    entry = BY_ID[metric]
+    if entry.higher_is_better:
+        method = "direct" if entry.unit == "rate" else "target"
+        doc["indicators"] = [{"metric": metric, "weight": 1.0, "method": method,
+                              **({"target": 1.0} if method == "target" else {})}]
+        assert parse_scheme(doc, "t.toml").indicators[0].metric == metric
+    else:
+        doc["deductions"] = [{"metric": metric, "per": 1.0, "cap": 5.0}]
+        assert parse_scheme(doc, "t.toml").deductions[0].metric == metric
 
 
 def base_doc() -> dict:
@@ -63,7 +94,9 @@ def broken(change) -> dict:
      r"t\.toml: indicators\[1\]\.metric: unknown metric 'happiness_rate'"),
     (lambda d: d["indicators"][2].update(method="vibes"), r"indicators\[2\]\.method: unknown method 'vibes'"),
     (lambda d: d["indicators"][0].update(method="target"), r"indicators\[0\]\.target: required"),
-    (lambda d: d["indicators"][0].update(metric="repeat_rate"), r"indicators\[0\]\.metric: repeat_rate is lower-is-better"),
+    (lambda d: d["indicators"][0].update(direction="sideways"), r"indicators\[0\]\.direction: unknown direction 'sideways'"),
+    (lambda d: d.update(grades="deciles"), r"t\.toml: grades: unknown grades 'deciles'"),
+    (lambda d: d.update(require_all="yes"), r"t\.toml: require_all: expected bool"),
     (lambda d: d["indicators"][0].update(metric="staff_per_10k"), r"indicators\[0\]\.method: 'direct' scores a rate"),
     (lambda d: d["indicators"][0].update(weight="a lot"), r"indicators\[0\]\.weight: expected float"),
     (lambda d: d["grades"][1].update(min=85), r"grades: gap between 'Fair' \(ends 80\) and 'Good' \(starts 85\)"),

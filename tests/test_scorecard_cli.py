@@ -13,13 +13,15 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from metrics.assess.schemes import load_scheme
 from metrics.export.pdf.book import cover_page_count
+from metrics.export.text import metric_label
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2026-09"
-CASES = [("beijing-3rates", "street"), ("beijing-3rates-window", "street"), ("cityscore-targets", "street"),
+CASES = [("beijing-3rates", "street"), ("beijing-3rates-window", "street"), ("cityscore", "street"),
          ("beijing-3rates", "department")]
 
 
@@ -58,6 +60,11 @@ def exported(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
     return out
 
 
+def indicator_labels(scheme: str) -> list[tuple[str, str]]:
+    """(metric id, its Chinese column label) of each indicator of the scheme (e.g. 响应率, 解决率, 满意率)."""
+    return [(i.metric, metric_label(i.metric, "zh")) for i in load_scheme(scheme).indicators]
+
+
 def _close(a: object, b: str, places: int) -> bool:
     if b in ("", None):
         return a in (None, "")
@@ -80,7 +87,7 @@ def test_xlsx_equals_scores(case, scores, exported):
         assert _close(r[col["综合得分"]], want["score"], 4), (r, want)
         assert (r[col["排名"]] or "") == (int(want["rank"]) if want["rank"] else ""), (r, want)
         assert r[col["等级"]] == (want["grade"] or "样本不足")
-        for metric, label in (("resolution_rate", "解决率"), ("satisfaction_rate", "满意率")):
+        for metric, label in indicator_labels(case[0]):
             assert _close(r[col[label]], want[metric], 6)
         assert isinstance(r[col["综合得分"]], (float, int, type(None)))
     assert ws.freeze_panes == "D5" and ws.auto_filter.ref
@@ -101,7 +108,8 @@ def test_csv_equals_scores(case, scores, exported):
         assert r["单位"] == want["unit_name"]
         assert _close(r["综合得分"], want["score"], 4)
         assert r["排名"] == want["rank"]
-        assert _close(r["响应率"], want["response_rate"], 6)
+        for metric, label in indicator_labels(case[0]):
+            assert _close(r[label], want[metric], 6)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from metrics.store import history
 from metrics.store import snapshots as store
 from metrics.store.snapshots import StoreError
 
@@ -112,7 +113,7 @@ def test_rollback_restores_the_previous_snapshot(tmp_path):
     with store.write_snapshot(path, label="more") as con:
         con.execute("DELETE FROM requests WHERE request_id = 'R0'")
     assert _count(path) == 2
-    store.rollback(path)
+    history.rollback(path)
     assert _count(path) == 3
 
 
@@ -120,7 +121,7 @@ def test_rollback_without_history_is_a_clear_error(tmp_path):
     path = tmp_path / "s.duckdb"
     _make_store(path)
     with pytest.raises(StoreError, match="No earlier snapshot"):
-        store.rollback(path)
+        history.rollback(path)
 
 
 def test_history_is_bounded(tmp_path):

@@ -87,7 +87,7 @@ def test_missing_english_names_fall_back_to_chinese(demo_store_copy: Path) -> No
     db = _null_english(demo_store_copy)
     period = parse_period("2026-10")
     with duckdb.connect(str(db), read_only=True) as con:
-        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=("requests",))
+        table = unit_table(con, DEMO_VIEWER, "street", period, metric_ids=("requests",), basic_credit=0.9)
         catalog = unit_catalog(con, DEMO_VIEWER)
         found = alert_list(con, DEMO_VIEWER, "grid", period, Filters(), dt.datetime(2026, 10, 31))
     assert len(table) > 0 and (table["name_en"] == table["unit_name"]).all()

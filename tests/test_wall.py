@@ -49,7 +49,7 @@ def test_wall_data_has_no_personal_columns(data):
 def test_wall_kpis_are_the_overview_numbers(con, data):
     period = latest_full_month(con)
     assert data.period == period
-    expected = overview_kpis(con, DEMO_VIEWER, period)
+    expected = overview_kpis(con, DEMO_VIEWER, period, basic_credit=0.9)
     assert [(k.metric_id, k.value, k.previous) for k in data.kpis] == \
            [(k.metric_id, k.value, k.previous) for k in expected]
     assert all(k.value is not None for k in data.kpis)

@@ -14,9 +14,10 @@ from metrics.assess.scheme_edit import list_custom
 from metrics.assess.schemes import Scheme, SchemeError, list_schemes, load_scheme
 from metrics.assess.scorecard import ScorecardBook
 from metrics.assess.scorecard_build import build_book
+from metrics.present import assess_defaults as defaults
 from metrics.present.scorecard_frames import available_months, casemix_frame, default_month
 from metrics.store.snapshots import DataVersion, default_path
-from views.state import cursor, store_version, viewer
+from views.state import snapshot, viewer
 from views.ui import md_text
 
 
@@ -64,7 +65,7 @@ def _months(_con, version: DataVersion) -> tuple[list[str], str | None]:
 
 
 def months() -> tuple[list[str], str | None]:
-    return _months(cursor(), store_version())
+    return _months(*snapshot())
 
 
 def is_month(text: str) -> bool:
@@ -86,7 +87,7 @@ def _scored(_con, version: DataVersion, viewer_key: object, s: Scheme, period: P
 
 
 def scored(s: Scheme, period: Period, level: str) -> pd.DataFrame:
-    return _scored(cursor(), store_version(), viewer(), s, period, level)
+    return _scored(*snapshot(), viewer(), s, period, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -96,7 +97,7 @@ def _book(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Per
 
 
 def book(s: Scheme, period: Period, level: str) -> ScorecardBook:
-    return _book(cursor(), store_version(), viewer(), s, period, level)
+    return _book(*snapshot(), viewer(), s, period, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -109,7 +110,7 @@ def _files(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Pe
 def files(s: Scheme, period: Period, level: str, fmt: str, units: tuple[str, ...] | None,
           language: str) -> dict[str, bytes]:
     """{file name: bytes} of one export format (cached per snapshot and inputs)."""
-    return _files(cursor(), store_version(), viewer(), s, period, level, fmt, units, language)
+    return _files(*snapshot(), viewer(), s, period, level, fmt, units, language)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -119,4 +120,27 @@ def _casemix(_con, version: DataVersion, viewer_key: object, s: Scheme, period: 
 
 
 def casemix(s: Scheme, period: Period, level: str, metric: str) -> pd.DataFrame:
-    return _casemix(cursor(), store_version(), viewer(), s, period, level, metric)
+    return _casemix(*snapshot(), viewer(), s, period, level, metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _levels(_con, version: DataVersion, viewer_key: object, period: Period, credit: float) -> tuple[list[str], int]:
+    return (defaults.levels_with_data(_con, viewer(), period, credit),
+            defaults.scope_requests(_con, viewer(), period, credit))
+
+
+def levels_with_data(s: Scheme, period: Period) -> tuple[list[str], int]:
+    """(levels whose units have requests in the period, requests in the viewer's scope)."""
+    return _levels(*snapshot(), viewer(), period, s.basic_credit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cannot_score(_con, version: DataVersion, viewer_key: object, s: Scheme, period: Period, level: str,
+                  language: str) -> str | None:
+    scored_ = _scored(_con, version, viewer_key, s, period, level)
+    return defaults.cannot_score_message(_con, viewer(), s, period, level, scored_, language)
+
+
+def cannot_score(s: Scheme, period: Period, level: str, language: str) -> str | None:
+    """What the data lacks for this scheme, and which schemes to try (None when it scores)."""
+    return _cannot_score(*snapshot(), viewer(), s, period, level, language)

@@ -4,7 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from metrics.assess.bulletin import build_bulletin
 from metrics.core.auth import HOW_TO_TURN_ON
+from metrics.export.bulletin_files import FORMATS as BULLETIN_FORMATS
+from metrics.export.bulletin_files import MIME as BULLETIN_MIME
+from metrics.export.bulletin_files import render_bulletin
 from metrics.export.writers import write_batch_zip
 from metrics.export.log import file_entry, read_log
 from metrics.export.log import record as log_export
@@ -13,10 +17,11 @@ from metrics.core.periods import Period
 from metrics.assess.scheme_edit import rebalance, save_version, with_params
 from metrics.assess.schemes import Scheme, SchemeError
 from metrics.assess.scorecard import ScorecardBook, UnitCard
+from metrics.store.snapshots import DataVersion
 from views import assessment_data as data
 from views import ui
 from views.auth import current_user, record, settings
-from views.state import tr
+from views.state import snapshot, tr, viewer
 
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf", "csv": "text/csv", "zip": "application/zip"}
@@ -122,6 +127,7 @@ def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lan
                         "as_make_pdf", language)
     with c3:
         _batch(book, scheme, period, level, language)
+    _bulletin(scheme, period, level, language)
     st.subheader(tx("export_log", language))
     st.caption(tx("export_log_note", language, path=data.log_file().name))
     entries = read_log(data.log_file())
@@ -135,6 +141,37 @@ def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lan
         tx("log_format", language): e.get("format"),
         tx("log_files", language): ", ".join(str(f.get("name")) for f in e.get("files") or []),
     } for e in entries]), hide_index=True, width="stretch", key="as_log")
+
+
+BULLETIN = {"zh": ("月度通报", "生成本月通报（Word + PDF）", "按当前方案、月份与层级生成正式通报：综述、排名、红黑榜、底线、图表与方案附件。"),
+            "en": ("Monthly bulletin", "Make the bulletin (Word + PDF)",
+                   "The formal 通报 for this scheme, month and level: summary, ranking, lists, floors, charts, annex.")}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _bulletin_files(_con, version: DataVersion, viewer_key: object, scheme: Scheme, period: Period, level: str,
+                    language: str) -> dict[str, bytes]:
+    b = build_bulletin(_con, viewer(), scheme, period, level)
+    return dict(render_bulletin(b, fmt, language) for fmt in BULLETIN_FORMATS)
+
+
+def _bulletin(scheme: Scheme, period: Period, level: str, language: str) -> None:
+    """The month's 通报 on request (a few seconds: the PDF embeds the CJK font), then its downloads."""
+    title, button, note = BULLETIN[language]
+    st.subheader(title)
+    st.caption(note)
+    ready = f"as_bulletin_{scheme.name}_{scheme.version}_{period.label}_{level}_{language}"
+    if st.button(button, key="as_make_bulletin", icon=":material/article:"):
+        st.session_state[ready] = True
+    if st.session_state.get(ready):
+        with st.spinner(tx("working", language)):
+            files = _bulletin_files(*snapshot(), viewer(), scheme, period, level, language)
+        cols = st.columns(len(files))
+        for col, (name, blob) in zip(cols, files.items()):
+            fmt = name.rsplit(".", 1)[-1]
+            col.download_button(f"{title} · {fmt.upper()}", blob, file_name=name, mime=BULLETIN_MIME[fmt],
+                                key=f"dl_bulletin_{name}", icon=":material/download:",
+                                on_click=_log, args=(f"bulletin-{fmt}", scheme, period, level, None, {name: blob}))
 
 
 def _pdf_on_request(button: str, label: str, scheme: Scheme, period: Period, level: str,

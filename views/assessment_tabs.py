@@ -7,6 +7,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.core import registry
 from metrics.export.text import metric_label, tx
 from metrics.core.periods import Period
 from metrics.assess.schemes import Scheme
@@ -15,6 +16,7 @@ from metrics.present.scorecard_frames import (card_bars, card_frame, card_trend,
                                       funnel_frames, insufficient_frame, is_rate, list_frame,
                                       ranking_frame, stability_frame)
 from views import assessment_data as data
+from views.state import url_param
 from views.ui import FONT, plain_figure
 
 
@@ -33,8 +35,11 @@ def _config(frame: pd.DataFrame, language: str) -> dict[str, object]:
     """Number formats by column label: scores 0.00, rates %, changes signed."""
     cfg: dict[str, object] = {}
     score, change = tx("score", language), tx("change", language)
+    not_rates = {metric_label(m.id, language): m.unit for m in registry.METRICS if m.unit != "rate"}
     for col in frame.columns:
-        if col == score:
+        if col in not_rates:     # hours, counts: plain numbers, never a percentage
+            cfg[col] = st.column_config.NumberColumn(col, format="%.1f" if not_rates[col] == "hours" else "%d")
+        elif col == score:
             cfg[col] = st.column_config.ProgressColumn(col, min_value=0, max_value=100, format="%.2f")
         elif col in (change, tx("rank_change", language)):
             cfg[col] = st.column_config.NumberColumn(col, format="%+.2f" if col == change else "%+d")
@@ -55,6 +60,8 @@ def _table(frame: pd.DataFrame, language: str, key: str, height: int | None = No
 
 
 def ranking(book: ScorecardBook, language: str) -> None:
+    if book.left_out:
+        st.warning(book.left_out_note(language))
     st.caption(tx("ranked_units", language, n=len(book.ranked), m=len(book.insufficient)) + " · "
                + tx("score_formula", language))
     _table(ranking_frame(book, language), language, "as_ranking", height=min(36 * (len(book.ranked) + 1) + 3, 620))
@@ -75,7 +82,7 @@ def lists(book: ScorecardBook, language: str) -> None:
 
 def scorecard(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
     cards = {c.unit_id: c for c in book.ranking}
-    wanted = st.query_params.get("unit")
+    wanted = url_param("unit", allowed=list(cards), default=next(iter(cards), None))
     unit_id = st.selectbox(tx("unit", language), list(cards), key=f"as_card_unit_{level}",
                            index=list(cards).index(wanted) if wanted in cards else 0,
                            format_func=lambda u: f"{cards[u].rank or '—'}. {cards[u].display_name(language)}")
@@ -88,6 +95,8 @@ def scorecard(book: ScorecardBook, scheme: Scheme, period: Period, level: str, l
     cols[2].metric(tx("rank", language), f"{card.rank} / {len(book.ranked)}" if card.rank else "—",
                    delta=None if card.rank_change is None else f"{card.rank_change:+d}", border=True)
     cols[3].metric(tx("volume", language), f"{card.volume:,}", border=True)
+    if book.left_out:
+        st.caption(book.left_out_note(language))
     _table(card_frame(book, card, language), language, "as_card_table")
     left, right = st.columns(2)
     with left:

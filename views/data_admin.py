@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core import audit
-from metrics.store.snapshots import StoreError, list_snapshots, rollback
+from metrics.store.files import list_snapshots
+from metrics.store.history import rollback
+from metrics.store.snapshots import StoreError
 from views.auth import record, settings
 from views.state import tr
 from views.ui import md_text
@@ -23,13 +25,15 @@ def rollback_panel(db: Path) -> None:
         return
     if st.button(tr("rollback.button"), icon=":material/undo:", key="rollback"):
         try:
-            restored = rollback(db)
-        except StoreError as exc:
+            change = rollback(db)
+        except (StoreError, OSError) as exc:
             record("rollback", error=str(exc))
             st.error(md_text(exc))
             return
-        record("rollback", restored=restored.name)
-        st.success(tr("rollback.done", name=restored.name))
+        record("rollback", restored=change.restored.name, requests_before=change.requests_before,
+               requests_after=change.requests_after)
+        st.success(tr("rollback.done", name=md_text(change.restored.name)))
+        st.text(change.describe())
 
 
 def audit_panel(db: Path) -> None:

@@ -14,15 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core.filters import Filters
-from metrics.core.i18n import fmt_period
+from metrics.core.formats import fmt_period
+from metrics.core.levels import RANKED_LEVELS, TERRITORIAL, child_level
 from metrics.present.common import (
-    LEVELS, PERIOD_KINDS, child_level, data_range, default_period, filter_options, path_to,
-    periods_between, unit_catalog,
+    PERIOD_KINDS, data_range, default_period, filter_options, path_to, periods_between, unit_catalog,
 )
 from metrics.core.periods import Period, custom, parse_period
 from metrics.store.snapshots import DataVersion
 from views import ui
-from views.state import cursor, lang, store_version, tr, translator, viewer
+from views.state import lang, snapshot, tr, translator, url_notice, viewer
 
 FILTER_KEYS = ("period", "level", "unit", "cat", "ch", "src", "urg")
 ALL = "__all__"
@@ -113,10 +113,13 @@ def _synced(key: str, url_value: object) -> str:
 
 
 def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Period:
-    try:
-        current = parse_period(state["period"]) if "period" in state else default_period(first, last)
-    except ValueError:
-        current = default_period(first, last)
+    current = default_period(first, last)
+    if "period" in state:
+        try:
+            current = parse_period(state["period"])
+        except ValueError as exc:   # not a period, or a year no data can have (0001-01, W9999-12)
+            url_notice("period", state["period"], fmt_period(current, lang()),
+                       "url.outside" if "outside the years" in str(exc) else "url.bad")
     kind = current.kind if current.kind in PERIOD_KINDS else "custom"
     kinds = list(PERIOD_KINDS)
     chosen_kind = st.sidebar.segmented_control(
@@ -126,8 +129,8 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
     if chosen_kind == "custom":
         default = (current.start, current.last_day)
         picked = st.sidebar.date_input(
-            tr("period.range"), key=_synced("period_range", default), min_value=first.date(),
-            max_value=last.date() + dt.timedelta(days=366),
+            tr("period.range"), key=_synced("period_range", default), min_value=min(first.date(), current.start),
+            max_value=max(last.date() + dt.timedelta(days=366), current.last_day),
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             period = custom(picked[0], picked[1])
@@ -158,12 +161,13 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
         if viewer().scope_unit_id is not None:  # another unit than this account's: no access, not data
             st.error(tr("auth.no_access"))
             st.stop()
+        url_notice("unit", unit_id, tr("unit.all"))
         unit_id = None
     is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
     names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
     chosen: str | None = None
-    present = [lv for lv in ("district", "street", "community", "grid") if (cat["level"] == lv).any()]
+    present = [lv for lv in TERRITORIAL[1:] if (cat["level"] == lv).any()]
     for depth, level in enumerate(present):  # a unit account's catalogue starts at its own unit
         if depth == 0:
             kids = cat.loc[cat["level"] == level, "unit_id"].tolist()
@@ -199,11 +203,14 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
     anchor = unit_id if unit_id is not None else viewer().scope_unit_id  # a unit account: below its own unit
     unit_level = None if anchor is None else cat.loc[cat["unit_id"] == anchor, "level"].iloc[0]
-    present = [lv for lv in LEVELS if (cat["level"] == lv).any()]
+    present = [lv for lv in RANKED_LEVELS if (cat["level"] == lv).any()]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:
+        wanted = current
         current = default if default in present else (present[0] if present else "street")
+        if wanted == state.get("level"):
+            url_notice("level", wanted, tr(f"level.{current}"))
     level = st.sidebar.selectbox(
         tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv, t_=translator(): t_(f"level.{lv}"),
     ) or current
@@ -212,8 +219,17 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
     return level
 
 
+def _known(state: dict[str, str], key: str, options: list[str] | tuple[str, ...]) -> list[str]:
+    """The comma-separated URL values of key that are options; a notice names the others."""
+    values = [v for v in (state.get(key) or "").split(",") if v]
+    unknown = [v for v in values if v not in options]
+    if unknown:
+        url_notice(key, ",".join(unknown), ",".join(v for v in values if v in options) or tr("unit.any"))
+    return [v for v in values if v in options]
+
+
 def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=None) -> tuple[str, ...]:
-    current = [v for v in (state.get(key) or "").split(",") if v in options]
+    current = _known(state, key, options)
     picked = st.sidebar.multiselect(
         label, options, key=_synced(key, current), format_func=fmt or (lambda v: v),
         placeholder=tr("unit.any"),
@@ -225,7 +241,7 @@ def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=
 
 def as_of_line() -> None:
     """Only the "data as of" line, for pages without filters (the glossary)."""
-    bounds, _ = _range_and_options(cursor(), store_version())
+    bounds, _ = _range_and_options(*snapshot())
     if bounds is not None:
         st.caption(f"{tr('data_as_of')} {bounds[1]:%Y-%m-%d %H:%M}")
 
@@ -241,8 +257,7 @@ def render() -> tuple[object, View]:
 
     Stops the page with a clear message when the store holds no requests.
     """
-    con = cursor()
-    version = store_version()
+    con, version = snapshot()
     page = _page_id()
     st.session_state["_fb_fresh"] = st.session_state.get("_fb_page") != page
     st.session_state["_fb_page"] = page
@@ -260,7 +275,7 @@ def render() -> tuple[object, View]:
     categories = _multi(state, "cat", tr("category"), options["categories"])
     channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=ui.code("channel"))
     sources = _multi(state, "src", tr("source"), options["sources"], fmt=ui.code("source"))
-    urgencies = tuple(v for v in (state.get("urg") or "").split(",") if v in ("urgent", "normal"))
+    urgencies = tuple(_known(state, "urg", ("urgent", "normal")))
     filters = Filters(categories=categories, channels=channels, sources=sources, urgencies=urgencies,
                       unit_id=unit_id)
     view = View(period, level, filters, last, first)

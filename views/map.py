@@ -11,13 +11,15 @@ import os
 import pydeck as pdk
 import streamlit as st
 
-from metrics.present import geo
-from metrics.core.i18n import fmt_count, fmt_rate
-from metrics.present.common import child_level
+from metrics.present import geo, map_data
+from metrics.present import pages as page_data
+from metrics.present.common import PAGE_CREDIT
+from metrics.core.formats import fmt_count, fmt_rate
+from metrics.core.levels import child_level
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
-from views.cache import fetch
-from views.state import lang, tr, translator, viewer
+from views.cache import cached
+from views.state import lang, tr, translator, url_param, viewer
 
 LAYERS = ("units", "hex", "points")
 MAP_HEIGHT = 560
@@ -27,20 +29,19 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS]
-metric = st.query_params.get("metric") if st.query_params.get("metric") in metric_ids else "satisfaction_rate"
+metric = url_param("metric", allowed=metric_ids, default="satisfaction_rate")
 unit_level = None
 if view.filters.unit_id:
-    unit_level = fetch("unit_level", view.filters.unit_id)
+    unit_level = cached(page_data.unit_level)(view.filters.unit_id)
 layer_options = list(LAYERS) if unit_level in ("community", "grid") else list(LAYERS[:2])
-layer = st.query_params.get("layer") if st.query_params.get("layer") in layer_options else "units"
+layer = url_param("layer", allowed=layer_options, default="units")
 
 controls = st.columns([2, 2, 1, 2])
 picked_layer = controls[1].segmented_control(tr("map.layer"), layer_options, default=layer,
                                              format_func=lambda k, t_=translator(): t_(f"map.layer.{k}"), required=True) or layer
 picked_metric = controls[0].selectbox(tr("map.metric"), metric_ids, index=metric_ids.index(metric),
                                       format_func=ui.metric_labeler(), disabled=picked_layer != "units")
-resolution = int(st.query_params.get("res", 8)) if str(st.query_params.get("res", "8")).isdigit() else 8
-resolution = resolution if resolution in geo.H3_RESOLUTIONS else 8
+resolution = int(url_param("res", allowed=[str(r) for r in geo.H3_RESOLUTIONS], default="8"))
 picked_res = controls[2].selectbox(tr("map.resolution"), geo.H3_RESOLUTIONS, index=geo.H3_RESOLUTIONS.index(resolution),
                                    disabled=picked_layer != "hex")
 for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("layer", picked_layer, "units"),
@@ -51,12 +52,13 @@ for key, value, default in (("metric", picked_metric, "satisfaction_rate"), ("la
         del st.query_params[key]
 with controls[3]:
     if view.filters.unit_id:
-        parent = fetch("parent_of", view.filters.unit_id)
+        parent = cached(page_data.parent_of)(view.filters.unit_id)
         if st.button(tr("map.up"), icon=":material/arrow_upward:"):
             filterbar.drill_to(parent, unit_level if unit_level not in (None, "department") else view.level)
             st.rerun()
 
-layer_data = fetch("unit_layer", me, view.level, view.period, view.filters, picked_metric, language)
+layer_data = cached(map_data.unit_layer)(me, view.level, view.period, view.filters, picked_metric, language,
+                                         basic_credit=PAGE_CREDIT)
 m = BY_ID[picked_metric]
 # A style with no remote sources: Streamlit would otherwise fetch the Carto basemap style from the internet.
 basemap = geo.basemap_url(os.environ.get("GRIDSCORE_TILE_URL"))
@@ -76,11 +78,11 @@ else:
     layers.append(pdk.Layer("GeoJsonLayer", layer_data["outline"], id="outline", pickable=False, stroked=True,
                             filled=False, get_line_color=[90, 90, 90, 200], line_width_min_pixels=1))
 if picked_layer == "hex":
-    hexes, scale = fetch("hex_layer", me, view.period, view.filters, picked_res, language)
+    hexes, scale = cached(map_data.hex_layer)(me, view.period, view.filters, picked_res, language)
     layers.append(pdk.Layer("H3HexagonLayer", hexes, id="hex", pickable=True, get_hexagon="hex",
                             get_fill_color="fill", extruded=False, stroked=False, opacity=0.85))
 elif picked_layer == "points":
-    pts = fetch("point_layer", me, view.period, view.filters, language)
+    pts = cached(map_data.point_layer)(me, view.period, view.filters, language)
     layers.append(pdk.Layer("ScatterplotLayer", pts, id="points", pickable=True, get_position=["lon", "lat"],
                             get_radius=25, radius_min_pixels=2, get_fill_color=[228, 87, 46, 200]))
 
@@ -89,6 +91,9 @@ deck = pdk.Deck(
     map_provider="carto", map_style=basemap,
     tooltip={"text": "{tip}", "style": {"fontFamily": ui.FONT, "fontSize": "13px", "whiteSpace": "pre-line"}},
 )
+not_drawn = cached(map_data.off_map)(me, view.period, view.filters) if picked_layer != "units" else 0
+if not_drawn:
+    left.caption(tr("map.off_map", n=fmt_count(not_drawn, language)))
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
                             key=f"map-{view.level}-{view.filters.unit_id}-{picked_layer}")

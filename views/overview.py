@@ -5,12 +5,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import fmt_count, fmt_period, fmt_relative
+from metrics.core.formats import fmt_count, fmt_period, fmt_relative
 from metrics.present.kpi import KPI_IDS
+from metrics.present import pages as page_data
+from metrics.present.common import PAGE_CREDIT
 from metrics.present.pages import best_and_worst
+from metrics.query import detail as queries_detail
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import filterbar, tiles, ui
-from views.cache import fetch
+from views.cache import cached
 from views.state import lang, tr, viewer
 
 TREND_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -20,7 +23,7 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 scheme = load_scheme(DEFAULT_SCHEME)
 
-score = fetch("scope_scored", me, view.period, view.filters, DEFAULT_SCHEME)
+score = cached(page_data.scope_scored)(me, view.period, view.filters, DEFAULT_SCHEME)
 st.subheader(tr("overview.kpis", period=fmt_period(view.period, language)))
 [score_column] = tiles.row(view, KPI_IDS, extra=1)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
@@ -35,7 +38,8 @@ score_column.caption(f"{tr('yoy')} {yoy_score} · {scheme_title}")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st.markdown(f"#### {tr('overview.trend')}")
-    series = fetch("trend", me, view.period, view.filters, ("requests", *TREND_RATES))
+    series = cached(page_data.trend)(me, view.period, view.filters, ("requests", *TREND_RATES),
+                                     basic_credit=PAGE_CREDIT)
     if ui.is_empty(series, "requests"):
         ui.no_data()
     else:
@@ -56,7 +60,7 @@ with left:
         st.caption(tr("chart.click_rows"))
 with right:
     st.markdown(f"#### {tr('alerts.heading')}")
-    found = fetch("alert_list", me, view.level, view.period, view.filters, view.as_of, DEFAULT_SCHEME)
+    found = cached(page_data.alert_list)(me, view.level, view.period, view.filters, view.as_of, DEFAULT_SCHEME)
     box = st.container(height=380, border=True)
     if not found:
         box.success(tr("alerts.none"), icon=":material/check_circle:")
@@ -78,7 +82,7 @@ with right:
             query = {**view.query(), **alert.query}
             box.markdown(f"- [{ui.md_text(text)}]({ui.href(alert.page, query)})")
 
-scored = fetch("scored_units", me, view.level, view.period, view.filters, DEFAULT_SCHEME)
+scored = cached(page_data.scored_units)(me, view.level, view.period, view.filters, DEFAULT_SCHEME)
 best, worst = best_and_worst(scored, 10)
 st.markdown(f"#### {tr('overview.ranking', level=tr('level.' + view.level), scheme=scheme_title)}")
 name_col = ui.name_col()
@@ -103,7 +107,7 @@ for column, title, frame in zip(st.columns(2, gap="medium"), (tr("overview.best"
                      column_config=config, width="stretch")
 
 st.markdown(f"#### {tr('overview.categories')}")
-hot = fetch("category_top", me, view.period, 10, view.filters)
+hot = cached(queries_detail.category_top)(me, view.period, 10, view.filters)
 if hot.empty:
     ui.no_data()
 else:

@@ -8,16 +8,18 @@ import math
 
 import streamlit as st
 
-from metrics.core.i18n import fmt_count
+from metrics.core.formats import fmt_count
 from metrics.present.rows import CSV_LIMIT, rows_csv
-from metrics.query.detail import DRILL_ORDER
+from metrics.present.common import PAGE_CREDIT
+from metrics.query.detail import DRILL_ORDER, drill_rows
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
 from views.auth import current_user, record
-from views.cache import fetch
-from views.state import connection, lang, tr, translator, viewer
+from views.cache import cached
+from views.state import connection, int_check, lang, tr, translator, url_param, viewer
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 COLUMNS = ("request_id", "received_at", "category", "channel", "source", "unit_name", "dept_name", "urgency",
            "status", "first_contact_at", "closed_at", "resolve_by", "visited", "contacted", "resolved",
            "satisfaction", "is_repeat", "returned_count", "credit", "hours", "citizen_name", "citizen_phone",
@@ -28,10 +30,9 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 
 metric_ids = [m.id for m in METRICS if m.id != "staff_per_10k"]
-metric = st.query_params.get("metric")
-metric = metric if metric in metric_ids else None
-order = st.query_params.get("sort") if st.query_params.get("sort") in DRILL_ORDER else "received_at"
-descending = st.query_params.get("desc", "1") != "0"
+metric = url_param("metric", allowed=metric_ids)
+order = url_param("sort", allowed=DRILL_ORDER, default="received_at")
+descending = url_param("desc", allowed=("0", "1"), default="1") != "0"
 
 controls = st.columns([3, 2, 1, 1])
 options = [None, *metric_ids]
@@ -47,9 +48,9 @@ for key, value, default in (("metric", picked, None), ("sort", order, "received_
     elif key in st.query_params:
         del st.query_params[key]
 
-wanted = st.query_params.get("page", "1")
-wanted = max(1, int(wanted)) if str(wanted).isdigit() else 1
-rows, total = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE)
+wanted = int(url_param("page", check=int_check(1, MAX_PAGE), default="1"))
+rows, total = cached(drill_rows)(me, view.period, view.filters, None, picked, order, descending, wanted, PAGE_SIZE,
+                                 basic_credit=PAGE_CREDIT)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page_no = controls[3].number_input(tr("requests.page", pages=pages), min_value=1, max_value=pages,
                                    value=min(pages, wanted))
@@ -66,7 +67,8 @@ if total == 0:
     st.stop()
 
 if page_no != wanted:  # the number box moved, or the linked page was past the end
-    rows, _ = fetch("drill_rows", me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE)
+    rows, _ = cached(drill_rows)(me, view.period, view.filters, None, picked, order, descending, page_no, PAGE_SIZE,
+                                 basic_credit=PAGE_CREDIT)
 shown = [c for c in COLUMNS if c in rows and (c not in ("credit", "hours") or rows[c].notna().any())]
 time_cols = ("received_at", "first_contact_at", "closed_at", "resolve_by")
 st.dataframe(
@@ -91,7 +93,7 @@ args = (me, view.period, view.filters, picked, order, descending, headers)
 name = f"gridscore-requests-{view.period.label}.csv"
 st.download_button(
     tr("requests.csv", n=fmt_count(min(total, CSV_LIMIT), language)),
-    data=lambda: rows_csv(shared.cursor(), *args),
+    data=lambda: rows_csv(shared.cursor(), *args, basic_credit=PAGE_CREDIT),
     file_name=name, mime="text/csv", icon=":material/download:",
     on_click=record, args=("export",), kwargs={"via": "requests", "files": [name], "rows": min(total, CSV_LIMIT),
                                                "filters": view.query(metric=picked)},

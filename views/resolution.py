@@ -5,9 +5,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import fmt_count
+from metrics.core.formats import fmt_count
+from metrics.present import detail as page_detail
+from metrics.present.common import PAGE_CREDIT
+from metrics.query import detail as queries_detail
+from metrics.query import tables as queries
 from views import filterbar, tiles, ui
-from views.cache import fetch
+from views.cache import cached
 from views.state import lang, tr, viewer
 
 RATES = ("resolution_rate", "on_time_close_rate", "repeat_rate", "return_rate")
@@ -21,7 +25,7 @@ tiles.row(view, ("resolution_rate", "on_time_close_rate", "backlog", "overdue", 
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown(f"#### {tr('resolution.funnel')}")
-    steps = fetch("funnel", me, view.period, view.filters)
+    steps = cached(page_detail.funnel)(me, view.period, view.filters)
     if steps["n"].iloc[0] == 0:
         ui.no_data()
     else:
@@ -34,7 +38,7 @@ with left:
         st.caption(tr("resolution.funnel_note"))
 with right:
     st.markdown(f"#### {tr('resolution.ageing', end=view.period.last_day.isoformat())}")
-    ages = fetch("backlog_ageing", me, view.period, view.filters)
+    ages = cached(page_detail.backlog_ageing)(me, view.period, view.filters)
     if ui.is_empty(ages.assign(total=ages["overdue"] + ages["within"]), "total"):
         ui.no_data()
     else:
@@ -47,7 +51,8 @@ with right:
         ui.plot(ui.style(fig), key="ageing")
 
 st.markdown(f"#### {tr('resolution.overdue_list')}")
-rows, total = fetch("drill_rows", me, view.period, view.filters, None, "overdue", "received_at", False, 1, 15)
+rows, total = cached(queries_detail.drill_rows)(me, view.period, view.filters, None, "overdue", "received_at", False,
+                                                 1, 15, basic_credit=PAGE_CREDIT)
 if total == 0:
     st.success(tr("resolution.no_overdue"), icon=":material/check_circle:")
 else:
@@ -70,7 +75,8 @@ else:
                  view.query(metric="overdue"), icon=":material/table_rows:")
 
 st.markdown(f"#### {tr('resolution.by_unit', level=tr('level.' + view.level))}")
-table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS))
+table = cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *RATES, *STOCKS),
+                                   basic_credit=PAGE_CREDIT)
 name_col = ui.name_col()
 rate_config = {m: st.column_config.ProgressColumn(ui.metric_label(m), min_value=0, max_value=1, format="percent")
                for m in RATES}
@@ -91,8 +97,9 @@ else:
     )
 
 st.markdown(f"#### {tr('resolution.by_category')}")
-cats = fetch("group_table", me, view.period, view.filters, "category", ("requests", "repeat_rate", "return_rate",
-                                                                          "resolution_rate"))
+cats = cached(page_detail.group_table)(me, view.period, view.filters, "category",
+                                      ("requests", "repeat_rate", "return_rate", "resolution_rate"),
+                                      basic_credit=PAGE_CREDIT)
 if ui.is_empty(cats, "requests"):
     ui.no_data()
 else:

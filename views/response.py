@@ -5,9 +5,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import fmt_hours
+from metrics.core.formats import fmt_hours
+from metrics.present import detail as page_detail
+from metrics.present.common import PAGE_CREDIT
+from metrics.query import detail as queries_detail
+from metrics.query import tables as queries
 from views import filterbar, tiles, ui
-from views.cache import fetch
+from views.cache import cached
 from views.state import lang, tr, translator, viewer
 
 HOURS = ("response_hours_p50", "response_hours_p90", "close_hours_p50", "close_hours_p90")
@@ -21,7 +25,8 @@ con, view = filterbar.render()
 me, language = viewer(), lang()
 tiles.row(view, (*HOURS, *ON_TIME))
 
-table = fetch("unit_table", me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME))
+table = cached(queries.unit_table)(me, view.level, view.period, view.filters, ("requests", *HOURS, *ON_TIME),
+                                   basic_credit=PAGE_CREDIT)
 name_col = ui.name_col()
 st.markdown(f"#### {tr('response.by_unit', level=tr('level.' + view.level))}")
 which = st.segmented_control(tr("response.which"), ("response", "close"), default="response", required=True,
@@ -47,7 +52,7 @@ else:
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown(f"#### {tr('response.distribution')}")
-    hist = fetch("duration_histogram", me, which, view.period, view.filters)
+    hist = cached(queries_detail.duration_histogram)(me, which, view.period, view.filters)
     if hist.empty:
         ui.no_data()
     else:
@@ -63,7 +68,7 @@ with left:
         ui.plot(ui.style(fig, legend=False), key="hist")
 with right:
     st.markdown(f"#### {tr('response.heatmap')}")
-    cells = fetch("hour_weekday", me, view.period, view.filters)
+    cells = cached(queries_detail.hour_weekday)(me, view.period, view.filters)
     if ui.is_empty(cells, "requests"):
         ui.no_data()
     else:
@@ -80,7 +85,8 @@ st.markdown(f"#### {tr('response.by_group')}")
 on_time = f"on_time_{which}_rate"
 columns = st.columns(3, gap="medium")
 for column, group in zip(columns, ("channel", "category", "urgency")):
-    frame = fetch("group_table", me, view.period, view.filters, group, ("requests", p50, p90, on_time))
+    frame = cached(page_detail.group_table)(me, view.period, view.filters, group, ("requests", p50, p90, on_time),
+                                            basic_credit=PAGE_CREDIT)
     with column:
         st.markdown(f"**{tr(group)}**")
         if ui.is_empty(frame, "requests"):

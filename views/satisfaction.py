@@ -5,8 +5,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.present import detail as page_detail
+from metrics.present import pages as page_data
+from metrics.present.common import PAGE_CREDIT
 from views import filterbar, tiles, ui
-from views.cache import fetch
+from views.cache import cached
 from views.state import lang, tr, viewer
 
 MIN_VISITS = 30   # categories with fewer valid return visits are not listed among the lowest
@@ -20,7 +23,8 @@ name_col = ui.name_col()
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown(f"#### {tr('satisfaction.trend')}")
-    series = fetch("trend", me, view.period, view.filters, ("satisfaction_rate", "visit_coverage", "requests"))
+    series = cached(page_data.trend)(me, view.period, view.filters, ("satisfaction_rate", "visit_coverage", "requests"),
+                                     basic_credit=PAGE_CREDIT)
     if ui.is_empty(series, "requests"):
         ui.no_data()
     else:
@@ -33,7 +37,7 @@ with left:
         ui.plot(ui.style(fig), key="trend")
 with right:
     st.markdown(f"#### {tr('satisfaction.vs_response')}")
-    bands = fetch("satisfaction_by_response", me, view.period, view.filters)
+    bands = cached(page_detail.satisfaction_by_response)(me, view.period, view.filters, basic_credit=PAGE_CREDIT)
     if ui.is_empty(bands, "satisfaction_rate_den"):
         ui.no_data()
     else:
@@ -52,7 +56,7 @@ with right:
         ui.plot(ui.style(fig), key="vs_response")
 
 st.markdown(f"#### {tr('satisfaction.by_unit', level=tr('level.' + view.level))}")
-table, overall = fetch("wilson_table", me, view.level, view.period, view.filters)
+table, overall = cached(page_detail.wilson_table)(me, view.level, view.period, view.filters, basic_credit=PAGE_CREDIT)
 ranked = table.dropna(subset=["satisfaction_rate"]).sort_values("satisfaction_rate")
 if ranked.empty:
     ui.no_data()
@@ -90,7 +94,8 @@ with left:
         ui.plot(ui.style(fig, height=max(300, 22 * len(shown) + 80), legend=False), key="coverage")
 with right:
     st.markdown(f"#### {tr('satisfaction.lowest_categories')}")
-    cats = fetch("lowest_categories", me, view.period, view.filters, MIN_VISITS, 10)
+    cats = cached(page_detail.lowest_categories)(me, view.period, view.filters, MIN_VISITS, 10,
+                                                 basic_credit=PAGE_CREDIT)
     if cats.empty:
         ui.no_data()
     else:

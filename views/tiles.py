@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.core.i18n import fmt_pp, fmt_relative
+from metrics.core.formats import fmt_pp, fmt_relative
 from metrics.core.registry import BY_ID
+from metrics.present.common import PAGE_CREDIT
+from metrics.query import tables as queries
 from views import ui
-from views.cache import fetch
+from views.cache import cached
 from views.filterbar import View
 from views.state import lang, tr, viewer
 
@@ -25,7 +27,8 @@ def row(view: View, metric_ids: tuple[str, ...], extra: int = 0) -> list:
 
     ``extra`` more columns are laid out after the tiles and returned, for tiles drawn by the caller.
     """
-    compared = fetch("compare_periods", viewer(), view.period, metric_ids, view.filters).set_index("metric_id")
+    compared = cached(queries.compare_periods)(viewer(), view.period, metric_ids, view.filters,
+                                              basic_credit=PAGE_CREDIT).set_index("metric_id")
     count = len(metric_ids) + extra
     per_row = count if count <= MAX_PER_ROW else -(-count // 2)
     columns = [c for start in range(0, count, per_row) for c in st.columns(per_row)]

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.core.i18n import code_label, fmt_value
+from metrics.core.formats import fmt_value
+from metrics.core.i18n import code_label
 from metrics.core.registry import BY_ID
 from views.state import lang, tr
 

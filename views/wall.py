@@ -11,8 +11,11 @@ Screen size: no parameter is needed. Layout and text scale with the viewport (vh
 size in pixels, so on its first load the page compares the window with 1920×1080 and, when they
 differ by a quarter or more, reloads itself once with ?scale=<factor> (?scale=2 on 3840×2160).
 A ?scale= in the URL is kept as given (set it by hand if a screen should be treated otherwise).
-The page checks the store every minute and redraws itself when an import published new data,
-and at least every REFRESH_S seconds.
+The page checks the store every minute (?watch=SECONDS, 2..3600) and redraws itself when an
+import published new data, and at least every REFRESH_S seconds. When the store cannot be read
+(moved, being replaced by hand, a disk problem), the wall keeps showing the last data it drew
+with a small "stale" marker, and recovers by itself when the store is back. Every parameter is
+validated once (views.state.url_param); a bad value shows a small notice and the default.
 """
 from __future__ import annotations
 
@@ -21,35 +24,54 @@ import datetime as dt
 import time
 from html import escape
 
+import duckdb
 import pydeck as pdk
 import streamlit as st
 
 from metrics.present import wall
-from metrics.core.i18n import fmt_period, fmt_value
+from metrics.core.formats import fmt_period, fmt_value
+from metrics.core.periods import parse_month
 from metrics.core.registry import BY_ID
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 from views import ui
 from views import wall_parts as parts
-from views.state import cursor, lang, store_version, viewer
+from views.state import StoreError, int_check, lang, session_snapshot, store_version, tr, url_param, viewer
 
 ROTATE_S, ROTATE_MIN = 20, 5
 REFRESH_S, WATCH_S = 300, 60
 PANELS = ("ranking", "categories", "alerts")
 
 
-def _int_param(name: str) -> int | None:
-    text = str(st.query_params.get(name, "")).strip()
-    return int(text) if text.isdigit() else None
+def _int_param(name: str, low: int, high: int, default: int | None = None) -> int | None:
+    text = url_param(name, check=int_check(low, high), default=None if default is None else str(default))
+    return None if text is None else int(text)
 
 
-@st.cache_data(show_spinner=False, max_entries=32, ttl=REFRESH_S)
+def _scale_ok(text: str) -> bool:
+    value = float(text)
+    return wall.SCALE_RANGE[0] <= value <= wall.SCALE_RANGE[1]
+
+
+def _stale_html(text: str) -> str:
+    """The small marker shown while the wall keeps its last data because the store cannot be read."""
+    return f"<br><span class='wall-stale' style='color:#f5a524;font-size:0.8em'>● {escape(text)}</span>"
+
+
+def _version_or_none() -> object:
+    try:
+        return store_version()
+    except OSError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=REFRESH_S)
 def _assemble(_con, version: object, who, language: str, month: str | None, map_metric: str, level: str):
     return wall.assemble(_con, who, language, month, map_metric, level)
 
 
 def _watch(version: object, drawn_at: float) -> None:
-    """Redraw the whole page when the store changed or the wall has shown the same data for REFRESH_S."""
-    if store_version() != version or time.monotonic() - drawn_at >= REFRESH_S:
+    """Redraw the whole page when the store changed (or came back) or the wall has shown the same data for REFRESH_S."""
+    if _version_or_none() != version or time.monotonic() - drawn_at >= REFRESH_S:
         st.rerun()
 
 
@@ -100,19 +122,33 @@ def _map(data: wall.WallData, language: str, scheme_title: str, scale: float) ->
 
 language = lang()
 me = dataclasses.replace(viewer(), role="display", may_see_personal=False)
-rotate = max(ROTATE_MIN, _int_param("rotate") or ROTATE_S)
-pinned = _int_param("panel")
-pinned = pinned - 1 if pinned is not None and 1 <= pinned <= len(PANELS) else None
-scale = wall.screen_scale(st.query_params.get("scale"))
+rotate = _int_param("rotate", ROTATE_MIN, 24 * 3600, ROTATE_S)
+pinned = _int_param("panel", 1, len(PANELS))
+pinned = pinned - 1 if pinned is not None else None
+watch = _int_param("watch", 2, 3600, WATCH_S)
+scale = wall.screen_scale(url_param("scale", check=_scale_ok))
+month_text = url_param("period", check=lambda text: parse_month(text) is not None)
+map_metric = url_param("map", allowed=wall.MAP_METRICS, default="score")
+map_level = url_param("level", allowed=wall.MAP_LEVELS, default="street")
 scheme = load_scheme(DEFAULT_SCHEME)
 scheme_title = scheme.title_zh if language == "zh" else scheme.title_en
 
 st.html(parts.CSS)
-con, version = cursor(), store_version()
-data = _assemble(con, version, me, language, st.query_params.get("period"),
-                 st.query_params.get("map", "score"), st.query_params.get("level", "street"))
 now = dt.datetime.now()
-st.fragment(_watch, run_every=WATCH_S)(version, time.monotonic())
+stale_since: dt.datetime | None = None
+try:
+    con, version = session_snapshot()
+    data = _assemble(con, version, me, language, month_text, map_metric, map_level)
+    st.session_state["_wall_last"] = (data, now, (language, month_text, map_metric, map_level))
+except (StoreError, OSError, duckdb.Error) as exc:
+    last = st.session_state.get("_wall_last")
+    if last is None or last[2] != (language, month_text, map_metric, map_level):
+        st.error(f"{tr('store.error')}: {exc}")
+        st.fragment(_watch, run_every=watch)(None, time.monotonic())
+        st.stop()
+    data, stale_since, _ = last
+    version = None
+st.fragment(_watch, run_every=watch)(version, time.monotonic())
 
 if data is None:
     with st.container(key="wall_head"):
@@ -122,6 +158,8 @@ if data is None:
 labels = {m: (BY_ID[m].zh if language == "zh" else BY_ID[m].en) for m in wall.TREND_METRICS}
 meta = (f"{wall.wt('kpis', language, period=fmt_period(data.period, language))}<br>"
         f"{wall.wt('as_of', language)} {data.as_of:%Y-%m-%d %H:%M}")
+if stale_since is not None:
+    meta += _stale_html(tr("wall.stale", time=f"{stale_since:%H:%M:%S}"))
 with st.container(key="wall_head"):
     st.html(parts.head_html(wall.wt("title", language), meta, now) + parts.CLOCK_JS + parts.SCALE_JS,
             unsafe_allow_javascript=True)

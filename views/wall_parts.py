@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from metrics.present import geo
 from metrics.assess.alerts import Alert
-from metrics.core.i18n import fmt_count, fmt_pp, fmt_rate, fmt_relative
+from metrics.core.formats import fmt_count, fmt_pp, fmt_rate, fmt_relative
 from metrics.present.kpi import Kpi
 from metrics.core.registry import BY_ID
 from metrics.present.wall import BASE_SCREEN, SCALE_RANGE, Week, wt
@@ -297,3 +297,4 @@ def categories_figure(hot: pd.DataFrame, lang: str, scale: float = 1.0) -> go.Fi
     fig.update_layout(yaxis={"autorange": "reversed", "tickfont": {"size": 17 * scale}, "automargin": True},
                       xaxis={"visible": False}, bargap=0.3)
     return dark(fig, legend=False, scale=scale)
+

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import received_between
 from metrics.core.filters import Filters
 from metrics.assess.schemes import Scheme
+from metrics.core.sqlfiles import read_sql
 
 # Minimum standards seen in practice (DOMAIN.md): reply rate ≥ 92 %, satisfaction ≥ 85 %.
 FLOORS: dict[str, float] = {"response_rate": 0.92, "resolution_rate": 0.80, "satisfaction_rate": 0.85}
@@ -53,6 +55,9 @@ def floor_alerts(scored: pd.DataFrame, scheme: Scheme, floors: dict[str, float] 
     passing = min(g.min for g in scheme.grades if g is not bottom) if len(scheme.grades) > 1 else bottom.max
     out: list[Alert] = []
     ok = scored[~scored["insufficient"].astype(bool)] if "insufficient" in scored else scored
+    if scheme.grades_by == "quartiles":     # the bottom band starts below the ranked units' first quartile
+        scores = pd.to_numeric(ok["score"], errors="coerce").dropna().round(9) if "score" in ok else pd.Series()
+        passing = float(np.quantile(scores, 0.25)) if len(scores) else -math.inf
     for row in ok.itertuples(index=False):
         base = dict(subject=row.unit_id, name_zh=row.unit_name, name_en=row.name_en or row.unit_name)
         score = getattr(row, "score", float("nan"))
@@ -68,17 +73,6 @@ def floor_alerts(scored: pd.DataFrame, scheme: Scheme, floors: dict[str, float] 
     return out
 
 
-_WEEKLY_SQL = """
-SELECT {key} AS subject,
-       CAST(floor((epoch($end) - epoch(r.received_at)) / 604800) AS INTEGER) AS weeks_ago,
-       count(*) AS n
-FROM requests r {join}
-WHERE r.received_at >= $since AND r.received_at < $end
-  AND {scope} AND {filters} {extra}
-GROUP BY 1, 2
-"""
-
-
 def weekly_counts(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, end: dt.datetime, by: str, filters: Filters | None = None,
 ) -> pd.DataFrame:
@@ -91,7 +85,8 @@ def weekly_counts(
         join = "JOIN units gu ON gu.unit_id = r.unit_id AND gu.level = 'grid'"
     else:
         raise ValueError(f"spikes by {by!r}: expected 'category' or 'grid'")
-    sql = _WEEKLY_SQL.format(key=key, join=join, scope=SCOPE_PREDICATE, filters=filters.where_sql(), extra=extra)
+    sql = read_sql("weekly_counts").format(key=key, join=join, received=received_between("$since", "$end"),
+                                           scope=SCOPE_PREDICATE, filters=filters.where_sql(), extra=extra)
     since = end - dt.timedelta(weeks=BASELINE_WEEKS + 1)
     return con.execute(sql, {"end": end, "since": since, **viewer.scope_params(), **filters.params()}).df()
 

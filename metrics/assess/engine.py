@@ -15,10 +15,20 @@ Rules, in the order they apply:
   min(value / target, cap) × 100; ``minmax`` = 100 × (value − min) / (max − min) over sufficient
   units, clipped to 0-100 (100 for everyone when all values are equal); ``percentile`` = the mean
   percentile rank of the value among sufficient units, 100 × (#below + ½ #equal) / n.
+  A lower-is-better indicator (``direction = "lower"``: close hours, overdue) turns each around:
+  ``direct`` = (1 − value) × 100; ``target`` = min(target / value, cap) × 100 as Boston's CityScore
+  (a value ≤ 0 earns the cap); ``minmax`` = 100 × (max − value) / (max − min); ``percentile`` =
+  100 × (#above + ½ #equal) / n.
+* **Not in the data.** An indicator whose value is NULL for every unit (or whose fields the caller
+  names as absent) is left out and the other weights are renormalised to sum to 1; the result says
+  so (``scored.attrs["left_out"]``, ``["weights"]``; :func:`left_out_note`). A scheme with
+  ``require_all = true`` refuses instead (:class:`NotInData`).
 * **Score** = clip(Σ weight × indicator score + bonus − deduction, 0, 100); each rule gives
   min(cap, per × max(0, value − above)) points, a NULL rule value gives none.
 * **Rank** 1..n among sufficient units by score (rounded to 1e-9 so that float noise never decides),
-  ties by volume (requests, larger first), then unit_id. Grades from the scheme's bands.
+  ties by volume (requests, larger first), then unit_id. Grades from the scheme's bands, or with
+  ``grades = "quartiles"`` cut at the quartiles Q1, median, Q3 of the ranked units' scores (linear
+  interpolation): ≥ Q3 the top grade, ≥ median the second, ≥ Q1 the third, below Q1 the last.
 """
 from __future__ import annotations
 
@@ -28,6 +38,7 @@ import pandas as pd
 
 from metrics.core import registry
 from metrics.core.access import Viewer
+from metrics.core.conditions import VISITED
 from metrics.core.filters import Filters
 from metrics.core.periods import Period, parse_month, window_ending
 from metrics.query.tables import unit_table
@@ -41,7 +52,7 @@ def volume(table: pd.DataFrame, basis: str) -> pd.Series:
     if basis == "requests":
         return table["requests"].fillna(0)
     if basis == "visited":
-        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == registry.VISITED]
+        visited = [f"{m.id}_den" for m in registry.METRICS if m.denominator == VISITED]
         candidates = [c for c in visited if c in table]
         if not candidates:
             raise KeyError("the unit table has no denominator column for 'visited' (e.g. resolution_rate_den)")
@@ -56,7 +67,7 @@ def volume_column(scheme: Scheme) -> str:
         return "requests"
     if basis == "visited":
         rates = [i.metric for i in scheme.indicators if registry.BY_ID.get(i.metric) is not None
-                 and registry.BY_ID[i.metric].denominator == registry.VISITED]
+                 and registry.BY_ID[i.metric].denominator == VISITED]
         return rates[0] if rates else "resolution_rate"
     return basis
 
@@ -75,9 +86,14 @@ def _values(table: pd.DataFrame, metric: str) -> np.ndarray:
 def indicator_score(values: np.ndarray, indicator: Indicator, reference: np.ndarray) -> np.ndarray:
     """Scores 0-100 for one indicator; ``reference`` = the values of sufficient units (relative methods)."""
     ref = reference[~np.isnan(reference)]
+    lower = indicator.direction == "lower"
     if indicator.method == "direct":
-        return values * 100.0
+        return (1.0 - values if lower else values) * 100.0
     if indicator.method == "target":
+        if lower:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(values > 0, indicator.target / np.where(values > 0, values, 1.0), indicator.cap)
+            return np.where(np.isnan(values), np.nan, np.minimum(ratio, indicator.cap) * 100.0)
         return np.minimum(values / indicator.target, indicator.cap) * 100.0
     if indicator.method == "minmax":
         if ref.size == 0:
@@ -85,13 +101,15 @@ def indicator_score(values: np.ndarray, indicator: Indicator, reference: np.ndar
         low, high = ref.min(), ref.max()
         if high == low:
             return np.where(np.isnan(values), np.nan, 100.0)
-        return np.clip((values - low) / (high - low), 0.0, 1.0) * 100.0
+        return np.clip(((high - values) if lower else (values - low)) / (high - low), 0.0, 1.0) * 100.0
     if indicator.method == "percentile":
         if ref.size == 0:
             return np.full_like(values, np.nan)
         ref = np.sort(ref)
         below = np.searchsorted(ref, values, side="left")
         at_or_below = np.searchsorted(ref, values, side="right")
+        if lower:
+            below, at_or_below = ref.size - at_or_below, ref.size - below
         return np.where(np.isnan(values), np.nan, 100.0 * (below + at_or_below) / (2.0 * ref.size))
     raise ValueError(f"unknown method {indicator.method!r}")
 
@@ -105,9 +123,9 @@ def _rule_points(table: pd.DataFrame, rules) -> np.ndarray:
     return total
 
 
-def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray) -> list[str]:
+def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray, used) -> list[str]:
     reasons = []
-    missing = {i.metric: np.isnan(_values(table, i.metric)) for i in scheme.indicators}
+    missing = {i.metric: np.isnan(_values(table, i.metric)) for i in used}
     n = scheme.min_volume.n
     for k, v in enumerate(vol):
         parts = [f"{scheme.min_volume.basis} {int(v)} < {n}"] if v < n else []
@@ -116,18 +134,28 @@ def _insufficient_reason(table: pd.DataFrame, scheme: Scheme, vol: np.ndarray) -
     return reasons
 
 
+def best_first(scores: np.ndarray, requests: np.ndarray, unit_id: np.ndarray) -> np.ndarray:
+    """Row positions best first: score (rounded to SCORE_DECIMALS) desc, then requests desc, then unit_id.
+
+    The one tie-break of the assessment (the scheme's ``tie_break = "volume"``), shared by
+    :func:`rank_order` and the rank-stability draws. ``scores`` is one score per row, or a
+    2-D array with one ranking per row of draws (the last axis are the units).
+    """
+    tie = np.lexsort((np.asarray(unit_id).astype(str), -np.asarray(requests, dtype=float)))
+    return tie[np.argsort(-np.round(scores[..., tie], SCORE_DECIMALS), axis=-1, kind="stable")]
+
+
 def rank_order(score: np.ndarray, requests: np.ndarray, unit_id: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Ranks 1..n for eligible rows (NaN elsewhere): score desc, then requests desc, then unit_id."""
+    """Ranks 1..n for eligible rows (NaN elsewhere), in :func:`best_first` order."""
     rank = np.full(len(score), np.nan)
     idx = np.flatnonzero(eligible)
     if idx.size:
-        keys = (unit_id[idx].astype(str), -requests[idx], -np.round(score[idx], SCORE_DECIMALS))
-        order = idx[np.lexsort(keys)]
+        order = idx[best_first(score[idx], requests[idx], unit_id[idx])]
         rank[order] = np.arange(1, order.size + 1)
     return rank
 
 
-def score_units(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def score_units(table: pd.DataFrame, scheme: Scheme, absent: tuple[str, ...] = ()) -> pd.DataFrame:
     """The table with indicator scores, bonus, deduction, score, rank, grade and the insufficient flag.
 
     Added columns: ``<metric>_score`` per indicator, ``volume``, ``bonus``, ``deduction``, ``score``
@@ -136,15 +164,19 @@ def score_units(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     ``grade`` (= grade_zh). Rows keep the input order; sort by ``rank`` for a ranking.
     """
     out = table.copy()
+    left_out = _left_out(out, scheme, absent)
+    used = [i for i in scheme.indicators if i.metric not in left_out] or list(scheme.indicators)
+    weights = _weights(scheme, used)
     vol = volume(out, scheme.min_volume.basis).to_numpy(dtype=float)
-    reasons = _insufficient_reason(out, scheme, vol)
+    reasons = _insufficient_reason(out, scheme, vol, used)
     insufficient = np.array([bool(r) for r in reasons], dtype=bool)
     weighted = np.zeros(len(out))
     for ind in scheme.indicators:
         vals = _values(out, ind.metric)
         s = indicator_score(vals, ind, vals[~insufficient])
         out[f"{ind.metric}_score"] = s
-        weighted += ind.weight * s
+        if ind.metric in weights:
+            weighted += weights[ind.metric] * s
     out["volume"] = vol
     out["bonus"] = _rule_points(out, scheme.bonus)
     out["deduction"] = _rule_points(out, scheme.deductions)
@@ -154,11 +186,68 @@ def score_units(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     requests = pd.to_numeric(out["requests"], errors="coerce").fillna(0).to_numpy(dtype=float)
     rank = rank_order(out["score"].to_numpy(), requests, out["unit_id"].to_numpy(), ~insufficient)
     out["rank"] = pd.array(np.where(np.isnan(rank), None, rank), dtype="Int64")
-    grades = [scheme.grade_of(s) if not bad else None for s, bad in zip(out["score"], insufficient)]
+    grades = _grades(out["score"].to_numpy(dtype=float), insufficient, scheme)
     out["grade_zh"] = [g.name_zh if g else None for g in grades]
     out["grade_en"] = [g.name_en if g else None for g in grades]
     out["grade"] = out["grade_zh"]
+    out.attrs["left_out"] = tuple(i.metric for i in scheme.indicators if i.metric in left_out)
+    out.attrs["weights"] = weights
     return out
+
+
+class NotInData(ValueError):
+    """A ``require_all`` scheme asked to score data that lacks one of its indicators."""
+
+
+def _left_out(table: pd.DataFrame, scheme: Scheme, absent: frozenset[str] | tuple[str, ...]) -> set[str]:
+    """Indicators not in the data: named absent, or NULL for every unit (a table with rows)."""
+    out = {i.metric for i in scheme.indicators if i.metric in absent
+           or (len(table) and np.isnan(_values(table, i.metric)).all())}
+    if out and scheme.require_all:
+        raise NotInData(f"scheme {scheme.name} sets require_all = true and the data has no values for "
+                        f"{', '.join(sorted(out))} in this period: it cannot be scored here")
+    return out
+
+
+def _weights(scheme: Scheme, used: list[Indicator]) -> dict[str, float]:
+    """The weights that apply: the scheme's, renormalised to sum to 1 when indicators are left out."""
+    if len(used) == len(scheme.indicators):
+        return {i.metric: i.weight for i in used}
+    total = sum(i.weight for i in used)
+    return {i.metric: i.weight / total for i in used}
+
+
+def _grades(score: np.ndarray, insufficient: np.ndarray, scheme: Scheme) -> list:
+    """The grade per unit: the scheme's band, or its quartile among the ranked units; None if unranked."""
+    if scheme.grades_by != "quartiles":
+        return [scheme.grade_of(s) if not bad else None for s, bad in zip(score, insufficient)]
+    ranked = np.round(score[~insufficient], SCORE_DECIMALS)
+    if not ranked.size:
+        return [None] * len(score)
+    cuts = np.quantile(ranked, [0.75, 0.5, 0.25])
+    out = []
+    for s, bad in zip(np.round(score, SCORE_DECIMALS), insufficient):
+        k = next((k for k, c in enumerate(cuts) if s >= c), len(cuts))
+        out.append(None if bad else scheme.grades[k])
+    return out
+
+
+def left_out_note(scored: pd.DataFrame, lang: str = "zh") -> str:
+    """One line naming the indicators left out and the renormalised weights; '' when none was."""
+    return note_text(scored.attrs.get("left_out") or (), scored.attrs.get("weights", {}), lang)
+
+
+def note_text(left_out: tuple[str, ...], weights: dict[str, float], lang: str = "zh") -> str:
+    """The left-out line from its parts (the scorecard book keeps the parts)."""
+    if not left_out:
+        return ""
+    def label(m: str) -> str:
+        return registry.BY_ID[m].zh if lang == "zh" else registry.BY_ID[m].en
+    names = ", ".join(map(label, left_out))
+    weights = ", ".join(f"{label(m)} {100 * w:.1f}%" for m, w in weights.items())
+    if lang == "zh":
+        return f"本期数据中没有：{names}，已不计入；其余权重按比例调整为：{weights}"
+    return f"Not in this period's data: {names}, left out; the other weights renormalised to: {weights}"
 
 
 def ranking(scored: pd.DataFrame) -> pd.DataFrame:
@@ -229,4 +318,19 @@ def assess(
     metric_ids = list(dict.fromkeys(required_metrics(scheme) + tuple(extra_metrics)))
     table = unit_table(con, viewer, level or scheme.level, period, filters=filters,
                        metric_ids=metric_ids, basic_credit=scheme.basic_credit)
-    return score_units(table, scheme)
+    return score_units(table, scheme, absent_indicators(con, scheme, period))
+
+
+# Counts that read 0 rather than NULL when the store lacks their field (e.g. overdue without deadlines).
+COUNT_NEEDS = {"overdue": "resolve_by"}
+
+
+def absent_indicators(con: duckdb.DuckDBPyConnection, scheme: Scheme, period: Period) -> tuple[str, ...]:
+    """The scheme's count indicators whose field no request received before the period's end holds."""
+    out = []
+    for ind in scheme.indicators:
+        field = COUNT_NEEDS.get(ind.metric)
+        if field and not con.execute(f"SELECT count({field}) FROM requests WHERE received_at < ?",
+                                     [period.end]).fetchone()[0]:
+            out.append(ind.metric)
+    return tuple(out)

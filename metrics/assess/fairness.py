@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.core.access import Viewer
-from metrics.assess.engine import SCORE_DECIMALS
+from metrics.assess.engine import best_first
 from metrics.query.breakdown import unit_category_rates
 from metrics.core.periods import Period
 from metrics.assess.schemes import Scheme
@@ -130,10 +130,10 @@ def casemix_adjust(counts: pd.DataFrame) -> pd.DataFrame:
 
 def category_counts(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, metric: str,
-    basic_credit: float = 0.9,
+    *, basic_credit: float,
 ) -> pd.DataFrame:
     """Per unit of ``level`` × request category: a rate's credit sum (num) and denominator (den)."""
-    table = unit_category_rates(con, viewer, level, period, [metric], basic_credit)
+    table = unit_category_rates(con, viewer, level, period, [metric], basic_credit=basic_credit)
     return table.rename(columns={f"{metric}_num": "num", f"{metric}_den": "den"})[["unit_id", "category", "num", "den"]]
 
 
@@ -155,8 +155,7 @@ def rank_stability(
     totals = np.clip(w @ scores.T + extra, 0.0, 100.0)                      # draws × units
     requests = ranked["requests"].fillna(0).to_numpy(dtype=float)
     ids = ranked["unit_id"].to_numpy()
-    tie = np.lexsort((ids.astype(str), -requests))                         # tie-break order, best first
-    order = tie[np.argsort(-np.round(totals[:, tie], SCORE_DECIMALS), axis=1, kind="stable")]
+    order = best_first(totals, requests, ids)                               # per draw, best first
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(1, len(ids) + 1)[None, :].repeat(draws, axis=0), axis=1)
     p05, p50, p95 = np.percentile(ranks, [5, 50, 95], axis=0)

@@ -76,11 +76,13 @@ def to_toml_dict(scheme: Scheme) -> dict[str, object]:
         "tie_break": scheme.tie_break, "red_list_n": scheme.red_list_n, "black_list_n": scheme.black_list_n,
         "exclusions": {"assessable_only": scheme.assessable_only},
         "indicators": [_drop_none({"metric": i.metric, "weight": i.weight, "method": i.method,
-                                   "target": i.target, "cap": i.cap if i.method == "target" else None})
+                                   "target": i.target, "cap": i.cap if i.method == "target" else None,
+                                   "direction": i.direction})
                        for i in scheme.indicators],
         "bonus": [dataclasses.asdict(r) for r in scheme.bonus],
         "deductions": [dataclasses.asdict(r) for r in scheme.deductions],
-        "grades": [dataclasses.asdict(g) for g in scheme.grades],
+        "grades": "quartiles" if scheme.grades_by == "quartiles" else [dataclasses.asdict(g) for g in scheme.grades],
+        **({"require_all": True} if scheme.require_all else {}),
     }
 
 

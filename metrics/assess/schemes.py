@@ -12,15 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from metrics.core.registry import BY_ID
+from metrics.core.levels import RANKED_LEVELS
+from metrics.core.registry import BY_ID, DEFAULT_PARAMS
 
 SCHEMES_DIR = Path(__file__).resolve().parents[2] / "data" / "schemes"
 DEFAULT_SCHEME = "beijing-3rates"
 
 Method = Literal["direct", "target", "minmax", "percentile"]
 METHODS: tuple[str, ...] = ("direct", "target", "minmax", "percentile")
-LEVELS: tuple[str, ...] = ("district", "street", "community", "grid", "department")
 VOLUME_BASES: tuple[str, ...] = ("visited", "requests")
+DIRECTIONS: tuple[str, ...] = ("higher", "lower")
+# grades = "quartiles": four bands cut at the quartiles of the ranked units' scores, best first
+QUARTILE_GRADES: tuple[tuple[str, str, float, float], ...] = (
+    ("优秀", "Excellent", 75.0, 100.0), ("良好", "Good", 50.0, 75.0),
+    ("一般", "Fair", 25.0, 50.0), ("较差", "Poor", 0.0, 25.0))
 WEIGHT_TOLERANCE = 1e-9
 
 class SchemeError(ValueError):
@@ -50,7 +55,8 @@ class Indicator:
     weight: float
     method: Method
     target: float | None = None   # method 'target' only
-    cap: float = 1.0              # method 'target': value/target is capped at this
+    cap: float = 1.0              # method 'target': value/target (target/value if lower) is capped at this
+    direction: Literal["higher", "lower"] = "higher"   # which way is better (default: the registry's)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class Rule:
 class Grade:
     name_zh: str
     name_en: str
-    min: float               # inclusive
+    min: float               # inclusive (quartile grades: the percentile of units, 75/50/25/0)
     max: float               # exclusive, except the top band, which includes 100
 
 
@@ -95,6 +101,8 @@ class Scheme:
     black_list_n: int
     assessable_only: bool
     path: str
+    require_all: bool = False    # refuse to score when an indicator is not in the data (else renormalise)
+    grades_by: Literal["bands", "quartiles"] = "bands"
 
     @property
     def metric_ids(self) -> tuple[str, ...]:
@@ -103,6 +111,7 @@ class Scheme:
         return tuple(dict.fromkeys(ids))
 
     def grade_of(self, score: float) -> Grade | None:
+        """The band of a score (band grades; quartile grades are cut by the engine over the units)."""
         if score is None or math.isnan(score):
             return None
         return next((g for g in self.grades if score >= g.min), self.grades[-1])
@@ -194,12 +203,13 @@ def _indicator(f: _Fields) -> Indicator:
     if method == "target" and target is None:
         raise f.error("target", "required when method = 'target'")
     cap = f.number("cap", 1.0, lo=1.0, hi=2.0)
-    entry = BY_ID.get(metric)
-    if entry is not None and not entry.higher_is_better:
-        raise f.error("metric", f"{metric} is lower-is-better; score it through a [[deductions]] rule instead")
-    if entry is not None and method == "direct" and entry.unit != "rate":
+    entry = BY_ID[metric]
+    direction = f.get("direction", str, "higher" if entry.higher_is_better else "lower")
+    if direction not in DIRECTIONS:
+        raise f.error("direction", f"unknown direction {direction!r} (known: higher, lower: which way is better)")
+    if method == "direct" and entry.unit != "rate":
         raise f.error("method", f"'direct' scores a rate × 100; {metric} is a {entry.unit}: use target/minmax/percentile")
-    return Indicator(metric, f.number("weight", lo=0.0, hi=1.0, lo_open=True), method, target, cap)
+    return Indicator(metric, f.number("weight", lo=0.0, hi=1.0, lo_open=True), method, target, cap, direction)
 
 
 def _rule(f: _Fields) -> Rule:
@@ -208,6 +218,10 @@ def _rule(f: _Fields) -> Rule:
 
 
 def _grades(f: _Fields) -> tuple[Grade, ...]:
+    if f.raw.get("grades") == "quartiles":
+        return tuple(Grade(*g) for g in QUARTILE_GRADES)
+    if isinstance(f.raw.get("grades"), str):
+        raise f.error("grades", f"unknown grades {f.raw['grades']!r} (an array of [[grades]] bands, or \"quartiles\")")
     grades = [Grade(g.get("name_zh", str), g.get("name_en", str), g.number("min", lo=0.0, hi=100.0),
                     g.number("max", lo=0.0, hi=100.0)) for g in f.tables("grades")]
     if not grades:
@@ -266,8 +280,8 @@ def parse_scheme(raw: dict[str, Any], file: str = "<scheme>") -> Scheme:
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
         raise f.error("indicators.weight", f"weights sum to {total!r}, not 1")
     level = f.get("level", str, "street")
-    if level not in LEVELS:
-        raise f.error("level", f"unknown level {level!r} (known: {', '.join(LEVELS)})")
+    if level not in RANKED_LEVELS:
+        raise f.error("level", f"unknown level {level!r} (known: {', '.join(RANKED_LEVELS)})")
     tie_break = f.get("tie_break", str, "volume")
     if tie_break != "volume":
         raise f.error("tie_break", f"unknown tie-break {tie_break!r} (known: volume)")
@@ -284,9 +298,11 @@ def parse_scheme(raw: dict[str, Any], file: str = "<scheme>") -> Scheme:
         title_zh=f.get("title_zh", str), title_en=f.get("title_en", str),
         author=f.get("author", str, ""), created=str(f.get("created", object, "")),
         note=f.get("note", str, "").strip(), level=level, period=_period(f.table("period")),
-        basic_credit=f.number("basic_credit", 0.9, lo=0.0, hi=1.0),
+        basic_credit=f.number("basic_credit", DEFAULT_PARAMS["basic_credit"], lo=0.0, hi=1.0),
         min_volume=_min_volume(f.table("min_volume")), tie_break="volume",
         indicators=indicators, bonus=tuple(_rule(r) for r in f.tables("bonus")),
         deductions=tuple(_rule(r) for r in f.tables("deductions")), grades=_grades(f),
         red_list_n=lists[0], black_list_n=lists[1], assessable_only=True, path=file,
+        require_all=f.get("require_all", bool, False),
+        grades_by="quartiles" if raw.get("grades") == "quartiles" else "bands",
     )

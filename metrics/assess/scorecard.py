@@ -163,6 +163,13 @@ class ScorecardBook:
     definitions: tuple[Definition, ...]
     trend_labels: tuple[str, ...] = ()
     unit_ids: tuple[str, ...] | None = None  # cards to print; None = all
+    left_out: tuple[str, ...] = ()           # indicators not in the data, left out of the score
+    weights: tuple[tuple[str, float], ...] = ()   # the weights that applied (renormalised if any left out)
+
+    def left_out_note(self, lang: str) -> str:
+        """The line every export and the page show when indicators were left out ('' otherwise)."""
+        from metrics.assess.engine import note_text
+        return note_text(self.left_out, dict(self.weights), lang)
 
     @property
     def cards(self) -> tuple[UnitCard, ...]:

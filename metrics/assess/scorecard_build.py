@@ -69,7 +69,7 @@ def _indicator_ranks(scored: pd.DataFrame, metric: str) -> pd.Series:
 def category_breakdown(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
                        level: str) -> pd.DataFrame:
     """Per unit × category: requests, and num / den of each rate indicator (one query)."""
-    return unit_category_rates(con, viewer, level, period, _rate_ids(scheme), scheme.basic_credit)
+    return unit_category_rates(con, viewer, level, period, _rate_ids(scheme), basic_credit=scheme.basic_credit)
 
 
 def _drags(breakdown: pd.DataFrame, scored: pd.DataFrame, scheme: Scheme, top: int = TOP_DRAGS
@@ -122,6 +122,7 @@ def build_book(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, p
     level = level or scheme.level
     if scored is None:
         scored = assess(con, viewer, scheme, period, level)
+    left_out, weights = tuple(scored.attrs.get("left_out", ())), dict(scored.attrs.get("weights", {}))
     rates = _rate_ids(scheme)
     scored = add_wilson(scored, rates) if rates else scored
     before = previous(period)
@@ -140,7 +141,7 @@ def build_book(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, p
     for k, row in order.iterrows():
         uid = row["unit_id"]
         lines = tuple(IndicatorLine(
-            metric=i.metric, weight=i.weight, method=i.method, value=_num(row[i.metric]),
+            metric=i.metric, weight=weights.get(i.metric, i.weight if not left_out else 0.0), method=i.method, value=_num(row[i.metric]),
             numerator=_num(row.get(f"{i.metric}_num")), denominator=_num(row.get(f"{i.metric}_den")),
             ci_low=_num(row.get(f"{i.metric}_lo")), ci_high=_num(row.get(f"{i.metric}_hi")),
             score=_num(row[f"{i.metric}_score"]), city_value=city.get(i.metric),
@@ -161,6 +162,6 @@ def build_book(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, p
         scheme=scheme, period_label=period.label, period_start=period.start, period_end=period.end,
         level=level, generated_at=dt.datetime.now().replace(microsecond=0), generated_by=generated_by,
         ranking=tuple(cards), city=tuple(city.items()), definitions=definitions_for(scheme.metric_ids),
-        trend_labels=labels,
+        trend_labels=labels, left_out=left_out, weights=tuple(weights.items()),
     )
     return book.for_units(unit_ids) if unit_ids else book

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -66,6 +67,20 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
+def out_dir_problem(out: Path) -> str | None:
+    """Why files could not be written into the folder out (created if missing), or None."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    folder = out
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"--out {out}: {folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK) or not os.stat(folder).st_mode & 0o222:
+        return f"--out {out}: the folder {folder} is read-only"
+    return None
+
+
 def open_for_scheme(args: argparse.Namespace):
     """Load ``--scheme``, resolve ``--period`` for it and open ``--db``.
 
@@ -87,4 +102,7 @@ def open_for_scheme(args: argparse.Namespace):
         return fail(str(exc))
 
 
-__all__ = ["add_as_option", "add_db_option", "audit_cli", "db_path", "viewer_of", "fail", "open_for_scheme", "StoreError"]
+__all__ = [
+    "add_as_option", "add_db_option", "audit_cli", "db_path", "viewer_of", "fail", "open_for_scheme",
+    "out_dir_problem", "StoreError",
+]

@@ -8,7 +8,7 @@ import time
 
 from metrics.cli.common import StoreError, add_db_option, db_path, fail
 from metrics.core.periods import parse_month
-from metrics.query.tables import LEVELS
+from metrics.core.levels import LEVELS
 from metrics.store.snapshots import open_read
 
 

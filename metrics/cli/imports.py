@@ -54,7 +54,7 @@ class ProgressLine:
 
 def summary(r: ImportResult, timings: bool = False) -> str:
     if r.error:
-        return f"{r.file}: cannot be read: {r.error}"
+        return f"{r.file}: cannot be read: {r.error.removeprefix(f'{r.file}: ')}"
     lines = [
         f"{r.file}  [{r.fmt}{', ' + r.encoding if r.encoding else ''}; mapping {r.mapping}; import {r.import_id}]",
         f"  read {r.read:,}  inserted {r.inserted:,}  updated {r.updated:,}  unchanged {r.unchanged:,}  "
@@ -65,7 +65,18 @@ def summary(r: ImportResult, timings: bool = False) -> str:
     if timings and r.timings:
         lines.append("  stages: " + ", ".join(f"{stage} {sec:.2f} s" for stage, sec in r.timings.items()))
     if r.missing_columns:
-        lines.append(f"  columns not in the file: {', '.join(r.missing_columns)}")
+        lines.append(f"  columns not in the file: {', '.join(r.missing_columns)}"
+                     + (f" (the file was read as {r.encoding})" if r.encoding else ""))
+    if r.created:
+        lines.append("  created from the file's names: " + ", ".join(f"{n:,} {level}" for level, n in r.created.items()))
+    if r.placed:
+        lines.append("  placed: " + ", ".join(f"{status} {n:,}" for status, n in r.placed.items())
+                     + "  (point: in a boundary; named: from names or ids; unplaced: on the city)")
+    for p in r.placeholders:
+        where = f", {p.addresses:,} distinct addresses" if p.addresses is not None else ""
+        lines.append(f"  placeholder point ({p.lat}, {p.lon}): {p.rows:,} rows{where}; not used to place them, not drawn")
+    if r.formats:
+        lines.append("  time formats: " + ", ".join(f"{t} {f}" for t, f in r.formats.items()))
     for title, kinds in (("rejected because", r.reject_kinds), ("warnings", r.warning_kinds)):
         if kinds:
             lines.append(f"  {title}:")

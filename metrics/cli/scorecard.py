@@ -5,23 +5,28 @@
 
 ``--period`` names the month, or for a window scheme the month the window ends in (as ``scores``).
 ``zip`` writes every unit of the level in one archive. Each run is appended to the export log
-beside the store (``<db>.exports.jsonl``; see metrics/export_log.py), or, when that place is
-not writable, to ``DIR/exports.jsonl``.
+beside the store (``<db>.exports.jsonl``; see metrics/export/log.py), or, when that place is
+not writable, to ``DIR/exports.jsonl``, and to the run log (``<db>.runs.jsonl``, shown on /data).
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
 import duckdb
 
 from metrics.core.access import AccessDenied, check_unit
-from metrics.cli.common import add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, viewer_of
+from metrics.cli.common import (
+    add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, out_dir_problem, viewer_of,
+)
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
-from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS
+from metrics.assess.schemes import DEFAULT_SCHEME
+from metrics.core.levels import RANKED_LEVELS
 from metrics.assess.scorecard_build import build_book
+from metrics.store.runlog import record_run, run_log_path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
     parser.add_argument("--unit", action="append", default=None, metavar="ID",
                         help="print the card of this unit only (repeatable); default: every unit")
     parser.add_argument("--format", choices=(*FORMATS, "zip"), required=True)
@@ -39,12 +44,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = dt.datetime.now()
+    code, paths, units = _run(args)
+    runs = run_log_path(db_path(args))
+    if code:
+        record_run(runs, what="scorecard", error=f"exit {code} ({args.scheme}, {args.period}, {args.format})",
+                   started=started)
+    else:
+        record_run(runs, what="scorecard", rows=units, files=[str(p) for p in paths],
+                   detail=f"{args.scheme} {args.period} {args.format}", started=started)
+    return code
+
+
+def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
+    """(exit code, files written, units printed)."""
     viewer = viewer_of(args)
     if isinstance(viewer, int):
-        return viewer
+        return viewer, [], 0
+    if problem := out_dir_problem(args.out):
+        return fail(problem, 2), [], 0
     opened = open_for_scheme(args)
     if isinstance(opened, int):
-        return opened
+        return opened, [], 0
     scheme, period, con = opened
     db = db_path(args)
     who = args.as_user or current_user()
@@ -55,11 +76,11 @@ def run(args: argparse.Namespace) -> int:
         if args.unit:
             book = book.for_units(args.unit)
     except AccessDenied as exc:
-        return fail(str(exc), 3)
+        return fail(str(exc), 3), [], 0
     except KeyError as exc:
-        return fail(str(exc.args[0]), 2)
+        return fail(str(exc.args[0]), 2), [], 0
     except duckdb.Error as exc:
-        return fail(f"scoring failed: {exc}")
+        return fail(f"scoring failed: {exc}"), [], 0
     finally:
         con.close()
     if args.format == "zip":
@@ -82,4 +103,4 @@ def run(args: argparse.Namespace) -> int:
     for p in paths:
         print(p)
     sys.stdout.flush()
-    return 0
+    return 0, paths, len(book.cards)

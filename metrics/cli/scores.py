@@ -14,10 +14,11 @@ import sys
 import duckdb
 import pandas as pd
 
-from metrics.assess.engine import assess, ranking
+from metrics.assess.engine import NotInData, assess, left_out_note, ranking
 from metrics.cli.common import add_as_option, add_db_option, fail, open_for_scheme, viewer_of
 from metrics.core.periods import Period
-from metrics.assess.schemes import DEFAULT_SCHEME, LEVELS, Scheme
+from metrics.assess.schemes import DEFAULT_SCHEME, Scheme
+from metrics.core.levels import RANKED_LEVELS
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 COLUMNS = ("unit_id", "unit_name", "requests", *RATES, "score", "rank", "grade", "grade_en",
@@ -30,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the scheme's)")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
     parser.add_argument("--format", choices=("csv", "table", "json"), default="table")
 
 
@@ -39,7 +40,7 @@ def scores_frame(scored: pd.DataFrame, scheme_columns: tuple[str, ...]) -> pd.Da
     cols = [c for c in (*COLUMNS, *scheme_columns) if c in scored]
     out = ranking(scored)[list(dict.fromkeys(cols))].copy()
     for c in out.columns:
-        if c in RATES:
+        if c in RATES or c in scheme_columns and not c.endswith("_score"):
             out[c] = out[c].astype(float).round(RATE_DECIMALS)
         elif c == "volume":
             out[c] = out[c].astype("int64")
@@ -49,7 +50,7 @@ def scores_frame(scored: pd.DataFrame, scheme_columns: tuple[str, ...]) -> pd.Da
 
 
 def _print_table(out: pd.DataFrame, title: str) -> None:
-    shown = out.copy()
+    shown = out.drop(columns=[c for c in RATES if c in out and out[c].isna().all()])   # no survey: no columns
     for c in RATES:
         if c in shown:
             shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
@@ -69,14 +70,19 @@ def run(args: argparse.Namespace) -> int:
     scheme, period, con = opened
     try:
         scored = assess(con, viewer, scheme, period, level=args.level, extra_metrics=RATES)
+    except NotInData as exc:
+        return fail(str(exc))
     except (duckdb.Error, KeyError) as exc:
         return fail(f"scoring failed: {exc}")
     finally:
         con.close()
-    extra = tuple(f"{i.metric}_score" for i in scheme.indicators)
+    extra = tuple(c for i in scheme.indicators for c in (i.metric, f"{i.metric}_score"))
     out = scores_frame(scored, extra)
+    note = left_out_note(scored, "en")
     try:
         _write(out, args, scheme, period)
+        if note:
+            print(f"note: {note}", file=sys.stdout if args.format == "table" else sys.stderr)
     except BrokenPipeError:            # piped into head: stop quietly (Python's documented recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ACTIONS = ("login", "login_failed", "login_locked", "logout", "import", "rollback", "export",
-           "scheme_save", "user_add", "user_passwd", "user_remove")
+           "scheme_save", "mapping_save", "user_add", "user_passwd", "user_remove")
 _TAIL = 65536
 
 

@@ -1,6 +1,7 @@
-"""One table of UI strings in Chinese and English, and language-aware number formats.
+"""One table of UI strings in Chinese and English, and the lookup by language.
 
 Metric labels come from the registry; everything else a page or an export shows comes from here.
+Numbers, rates, durations and periods are formatted in :mod:`metrics.core.formats`.
 """
 from __future__ import annotations
 
@@ -39,6 +40,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.vs_prev": ("较上月", "vs previous month"),
     "store.error": ("数据库无法使用", "The data store cannot be used"),
     "store.empty": ("数据库中还没有工单数据。", "The store holds no requests yet."),
+    "welcome.title": ("欢迎使用 GridScore", "Welcome to GridScore"),
+    "welcome.body": (
+        "{city}的数据库还没有工单数据。请到 [数据管理](/data) 上传工单导出文件；"
+        "也可以在命令行导入单位、边界和工单（见 README「用自己城市的数据」）。",
+        "The store of {city} holds no requests yet. Upload a request export on the [Data](/data) page, "
+        "or load units, boundaries and requests from the command line (README: \"your own city in five commands\")."),
+    "welcome.no_store": ("还没有数据库：{path}。可运行 `python -m metrics init --db {path} --city 城市名` 新建空库，"
+                         "或 `python -m metrics demo --db {path}` 生成演示城市。",
+                         "No store yet at {path}. Start an empty one with `python -m metrics init --db {path} --city NAME`, "
+                         "or build the demo city with `python -m metrics demo --db {path}`."),
+    "map.off_map": ("{n} 件诉求不在地图上（没有坐标或为默认坐标）。",
+                    "{n} requests are not on the map (no coordinates, or a placeholder point)."),
+    "url.bad": ("链接参数 {name}={value} 无效；显示 {shown}", "{name} {value} is not valid here; showing {shown}"),
+    "url.outside": ("统计周期 {value} 超出数据范围；显示 {shown}", "period {value} is outside the data; showing {shown}"),
+    "url.default": ("默认值", "the default"),
+    "wall.stale": ("数据暂时无法更新，显示 {time} 的数据", "stale: data could not be refreshed; showing data of {time}"),
     "filters": ("筛选", "Filters"),
     "period.month": ("月度", "Month"),
     "period.quarter": ("季度", "Quarter"),
@@ -241,74 +258,3 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     pair = STRINGS.get(key)
     text = key if pair is None else pair[0 if lang == "zh" else 1]
     return text.format(**fmt) if fmt else text
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_count(value: float | None, lang: str = DEFAULT_LANG) -> str:
-    """Counts: 12.3万 / 1.2亿 in Chinese, 123,456 in English."""
-    if _missing(value):
-        return t("no_data", lang)
-    n = float(value)
-    if lang == "zh" and abs(n) >= 1e8:
-        return f"{n / 1e8:.2f}亿"
-    if lang == "zh" and abs(n) >= 1e4:
-        return f"{n / 1e4:.2f}万"
-    return f"{n:,.0f}"
-
-
-def fmt_rate(value: float | None, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
-    """A fraction 0..1 shown as a percentage."""
-    return t("no_data", lang) if _missing(value) else f"{100 * float(value):.{digits}f}%"
-
-
-def fmt_pp(change: float | None, lang: str = DEFAULT_LANG) -> str | None:
-    """A change of a rate (fraction) in percentage points, signed."""
-    if _missing(change):
-        return None
-    return f"{100 * float(change):+.1f} {t('pp', lang)}"
-
-
-def fmt_relative(change: float | None, lang: str = DEFAULT_LANG) -> str | None:
-    """A relative change (0.05 = +5.0%)."""
-    return None if _missing(change) else f"{100 * float(change):+.1f}%"
-
-
-def fmt_period(period, lang: str = DEFAULT_LANG) -> str:
-    """A period for people: 2026年9月 / Sep 2026, 2026年第3季度 / 2026 Q3, 2026年 / 2026, or a date range."""
-    kind, start = period.kind, period.start
-    if kind == "month":
-        return f"{start.year}年{start.month}月" if lang == "zh" else start.strftime("%b %Y")
-    if kind == "quarter":
-        q = (start.month - 1) // 3 + 1
-        return f"{start.year}年第{q}季度" if lang == "zh" else f"{start.year} Q{q}"
-    if kind == "year":
-        return f"{start.year}年" if lang == "zh" else f"{start.year}"
-    last = period.last_day
-    sep = " 至 " if lang == "zh" else " – "
-    return f"{start.isoformat()}{sep}{last.isoformat()}"
-
-
-def fmt_hours(value: float | None, lang: str = DEFAULT_LANG) -> str:
-    """Hours: 5.2 小时 / 5.2 h; two days and more also in days."""
-    if _missing(value):
-        return t("no_data", lang)
-    h = float(value)
-    if h < 1:
-        return f"{h * 60:.0f} 分钟" if lang == "zh" else f"{h * 60:.0f} min"
-    if h >= 48:
-        return f"{h / 24:.1f} 天" if lang == "zh" else f"{h / 24:.1f} d"
-    return f"{h:.1f} 小时" if lang == "zh" else f"{h:.1f} h"
-
-
-def fmt_value(value: float | None, unit: str, lang: str = DEFAULT_LANG) -> str:
-    """Any metric value by its registry unit."""
-    if unit == "rate":
-        return fmt_rate(value, lang)
-    if unit == "hours":
-        return fmt_hours(value, lang)
-    if unit in ("per_10k", "score"):
-        return t("no_data", lang) if _missing(value) else f"{float(value):.1f}"
-    return fmt_count(value, lang)

@@ -126,16 +126,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], object], ...] = (
 )
 
 
+YEARS = (1900, 2999)   # periods outside are refused: their neighbours (previous, a year before) must exist
+
+
 def parse_period(text: str) -> Period:
     """'2026-10', '2026-Q3', '2026', 'W2026-10' (19th–18th window) or '2026-10-01..2026-10-31'."""
     cleaned = str(text).strip()
     for pattern, build in _PATTERNS:
         found = pattern.fullmatch(cleaned)
         if found:
+            if any(not YEARS[0] <= int(y) <= YEARS[1] for y in re.findall(r"(?<!\d)\d{4}(?!\d)", cleaned)):
+                raise ValueError(f"period {text!r} is outside the years {YEARS[0]}–{YEARS[1]}")
             try:
-                return build(found)
-            except ValueError as exc:
+                period = build(found)
+            except (ValueError, OverflowError) as exc:
                 raise ValueError(f"period {text!r}: {exc}") from exc
+            if period.start.year < YEARS[0] or period.last_day.year > YEARS[1]:
+                raise ValueError(f"period {text!r} is outside the years {YEARS[0]}–{YEARS[1]}")
+            return period
     raise ValueError(
         f"period {text!r} is not one of 2026-10, 2026-Q3, 2026, W2026-10 (19th–18th window) "
         "or 2026-10-01..2026-10-31"
@@ -147,8 +155,9 @@ def parse_month(text: str) -> Period:
     period = None
     try:
         period = parse_period(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "outside the years" in str(exc):
+            raise
     if period is None or period.kind != "month":
         raise ValueError(f"period {text!r} is not a month like 2026-10")
     return period

@@ -19,18 +19,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from metrics.core import sqldialect as sd
+from metrics.core.conditions import ASSESSABLE, CLOSED, OPEN_AT_END, VISITED
 
 Unit = Literal["count", "rate", "hours", "per_10k", "score"]
 Kind = Literal["count", "rate", "quantile", "stock", "per_10k"]
 
-ASSESSABLE = "r.assessable"
-VISITED = "r.assessable AND r.visited"
-CLOSED = "r.assessable AND (r.closed_at IS NOT NULL OR r.status = 'closed')"
-# Open at the period end ($end): not closed before it; a row marked closed without a time counts as closed.
-OPEN_AT_END = (
-    "r.assessable AND r.received_at < $end"
-    " AND (r.closed_at >= $end OR (r.closed_at IS NULL AND coalesce(r.status, 'open') <> 'closed'))"
-)
 RESPONSE_HOURS = sd.hours_between("r.received_at", "r.first_contact_at")
 CLOSE_HOURS = sd.hours_between("r.received_at", "r.closed_at")
 

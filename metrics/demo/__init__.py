@@ -2,7 +2,7 @@
 
 ``build_demo`` writes a fresh store through :func:`metrics.store.snapshots.write_snapshot`.
 Geography and requests draw from separate streams of one seed, so the city is the same
-whatever the number of requests.
+whatever the number of requests. Sits beside ingest: may import core and store only.
 """
 from __future__ import annotations
 

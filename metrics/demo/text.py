@@ -120,6 +120,7 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
         "unit_id": _take(city.grid_ids, sim["grid"]),
         "dept_id": _take(dept_ids, np.maximum(sim["dept"], 0), null=sim["dept"] < 0),
         "lat": pa.array(lat), "lon": pa.array(lon),
+        "location_status": pa.array(np.full(n, "point", dtype=object), pa.string()),   # every demo point lies in its grid
         "urgency": _take(("normal", "urgent"), sim["urgent"].astype(np.int64)),
         "respond_by": _times(sim["respond_by"]),
         "resolve_by": _times(sim["resolve_by"]),

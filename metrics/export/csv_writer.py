@@ -64,6 +64,9 @@ def scorecard_rows(book: ScorecardBook, lang: str = "zh") -> list[list[str]]:
 
 
 def write_csv(book: ScorecardBook, lang: str = "zh") -> dict[str, bytes]:
-    """{'ranking.csv': ..., 'scorecards.csv': ...} as UTF-8-with-BOM bytes."""
-    return {"ranking.csv": _encode(ranking_rows(book, lang)),
-            "scorecards.csv": _encode(scorecard_rows(book, lang))}
+    """{'ranking.csv': ..., 'scorecards.csv': ...} as UTF-8-with-BOM bytes.
+
+    When indicators were left out (not in the data), each file ends with a one-cell row saying so."""
+    note = [[book.left_out_note(lang)]] if book.left_out else []
+    return {"ranking.csv": _encode(ranking_rows(book, lang) + note),
+            "scorecards.csv": _encode(scorecard_rows(book, lang) + note)}

@@ -11,76 +11,8 @@ import xlsxwriter
 
 from metrics.export.text import (SCORECARD_KEYS, grade_text, level_label, method_label, metric_label,
                                  period_kind_label, ranking_labels, tx)
-from metrics.assess.scorecard import ScorecardBook, UnitCard, missing
-
-RATE_FMT, SCORE_FMT, COUNT_FMT, WEIGHT_FMT = "0.0%", "0.00", "#,##0", "0.00"
-
-
-class _Sheet:
-    """A worksheet with typed cell writers that keep numbers numeric."""
-
-    def __init__(self, wb: xlsxwriter.Workbook, name: str, fmts: dict) -> None:
-        self.ws = wb.add_worksheet(name[:31])
-        self.f = fmts
-
-    def num(self, row: int, col: int, value: object, kind: str) -> None:
-        fmt = self.f[kind]
-        if missing(value):
-            self.ws.write_blank(row, col, None, fmt)
-        else:
-            self.ws.write_number(row, col, float(value), fmt)
-
-    def text(self, row: int, col: int, value: object, kind: str = "text") -> None:
-        self.ws.write_string(row, col, "" if value is None else str(value), self.f[kind])
-
-    def header(self, row: int, labels: list[str], widths: list[float]) -> None:
-        for col, (label, width) in enumerate(zip(labels, widths)):
-            self.ws.write_string(row, col, label, self.f["head"])
-            self.ws.set_column(col, col, width)
-
-    def title(self, book: ScorecardBook, lang: str, what: str, ncols: int) -> None:
-        self.ws.merge_range(0, 0, 0, max(ncols - 1, 1), f"{tx('title', lang)} · {what}", self.f["title"])
-        self.ws.merge_range(1, 0, 1, max(ncols - 1, 1), _subtitle(book, lang), self.f["sub"])
-
-    def print_setup(self, header_row: int | None, ncols: int, landscape: bool = True) -> None:
-        ws = self.ws
-        ws.set_paper(9)                 # A4
-        if landscape:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 0)           # one page wide, as many tall as needed
-        if header_row is not None:
-            ws.repeat_rows(header_row)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C&P / &N")
-        ws.print_area(0, 0, max((header_row or 0) + 1, self.ws.dim_rowmax or 0), ncols - 1)
-
-
-def _subtitle(book: ScorecardBook, lang: str) -> str:
-    s = book.scheme
-    title = s.title_zh if lang == "zh" else s.title_en
-    return (f"{tx('scheme', lang)}: {title} ({s.name} v{s.version})   "
-            f"{tx('period', lang)}: {book.period_label} ({book.period_start:%Y-%m-%d} – {book.period_last_day:%Y-%m-%d})   "
-            f"{tx('level', lang)}: {level_label(book.level, lang)}   "
-            f"{tx('generated', lang)}: {book.generated_at:%Y-%m-%d %H:%M} {book.generated_by}")
-
-
-def _formats(wb: xlsxwriter.Workbook) -> dict:
-    base = {"font_name": "Noto Sans CJK SC", "font_size": 10, "valign": "vcenter"}
-    def f(**kw):
-        return wb.add_format({**base, **kw})
-    return {
-        "title": f(bold=True, font_size=14),
-        "sub": f(font_color="#444444", font_size=9),
-        "head": f(bold=True, bg_color="#D9D9D9", border=1, text_wrap=True, align="center"),
-        "text": f(), "bold": f(bold=True),
-        "rate": f(num_format=RATE_FMT), "score": f(num_format=SCORE_FMT),
-        "count": f(num_format=COUNT_FMT), "weight": f(num_format=WEIGHT_FMT),
-        "int": f(num_format="0"), "signed": f(num_format="+0.00;-0.00;0.00"),
-        "signed_int": f(num_format="+0;-0;0"),
-        "section": f(bold=True, font_size=11, bottom=1),
-        "red": f(bold=True, bg_color="#C6EFCE"), "black": f(bold=True, bg_color="#595959", font_color="#FFFFFF"),
-        "wrap": f(text_wrap=True, valign="top"),
-    }
+from metrics.assess.scorecard import ScorecardBook, UnitCard
+from metrics.export.xlsx_sheet import Sheet, cell_formats
 
 
 def _kind(book: ScorecardBook, metric: str) -> str:
@@ -88,7 +20,7 @@ def _kind(book: ScorecardBook, metric: str) -> str:
 
 
 def _ranking(wb, fmts, book: ScorecardBook, lang: str) -> None:
-    sh = _Sheet(wb, tx("ranking", lang), fmts)
+    sh = Sheet(wb, tx("ranking", lang), fmts)
     labels = ranking_labels(book.metrics, lang)
     widths = [6, 12, 18, 14, 10, 9, 9, 9, 10] + [10, 10] * len(book.metrics) + [8, 8, 11, 10]
     head = 3
@@ -115,7 +47,7 @@ def _ranking(wb, fmts, book: ScorecardBook, lang: str) -> None:
     sh.print_setup(head, len(labels))
 
 
-def _ranking_row(sh: _Sheet, row: int, card: UnitCard, book: ScorecardBook, lang: str) -> None:
+def _ranking_row(sh: Sheet, row: int, card: UnitCard, book: ScorecardBook, lang: str) -> None:
     sh.num(row, 0, card.rank, "int")
     sh.text(row, 1, card.unit_id)
     sh.text(row, 2, card.display_name(lang), "bold" if card.on_list else "text")
@@ -141,7 +73,7 @@ SCORECARD_COLS = (*SCORECARD_KEYS, "note")
 
 
 def _scorecards(wb, fmts, book: ScorecardBook, lang: str) -> None:
-    sh = _Sheet(wb, tx("scorecards", lang), fmts)
+    sh = Sheet(wb, tx("scorecards", lang), fmts)
     widths = [6, 12, 18, 10, 9, 9, 14, 10, 10, 10, 10, 7, 9, 10, 9, 9, 9, 12]
     head = 3
     sh.title(book, lang, tx("scorecards", lang), len(SCORECARD_COLS))
@@ -180,7 +112,7 @@ def _scorecards(wb, fmts, book: ScorecardBook, lang: str) -> None:
     sh.print_setup(head, len(SCORECARD_COLS))
 
 
-def _card_prefix(sh: _Sheet, row: int, card: UnitCard, lang: str) -> None:
+def _card_prefix(sh: Sheet, row: int, card: UnitCard, lang: str) -> None:
     sh.num(row, 0, card.rank, "int")
     sh.text(row, 1, card.unit_id)
     sh.text(row, 2, card.display_name(lang))
@@ -190,7 +122,7 @@ def _card_prefix(sh: _Sheet, row: int, card: UnitCard, lang: str) -> None:
 
 
 def _trend(wb, fmts, book: ScorecardBook, lang: str) -> None:
-    sh = _Sheet(wb, tx("trend_sheet", lang), fmts)
+    sh = Sheet(wb, tx("trend_sheet", lang), fmts)
     labels = [tx("unit_id", lang), tx("unit", lang)] + list(book.trend_labels)
     head = 3
     sh.title(book, lang, tx("trend", lang), len(labels))
@@ -208,7 +140,7 @@ def _trend(wb, fmts, book: ScorecardBook, lang: str) -> None:
 
 
 def _drags(wb, fmts, book: ScorecardBook, lang: str) -> None:
-    sh = _Sheet(wb, tx("drag_sheet", lang), fmts)
+    sh = Sheet(wb, tx("drag_sheet", lang), fmts)
     labels = [tx(k, lang) for k in ("unit_id", "unit", "category", "requests", "volume", "points_lost")]
     labels += [metric_label(m, lang) for m in book.metrics]
     head = 3
@@ -233,7 +165,7 @@ def _drags(wb, fmts, book: ScorecardBook, lang: str) -> None:
 
 
 def _scheme(wb, fmts, book: ScorecardBook, lang: str) -> None:
-    sh = _Sheet(wb, tx("scheme_sheet", lang), fmts)
+    sh = Sheet(wb, tx("scheme_sheet", lang), fmts)
     ws, s = sh.ws, book.scheme
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 34)
@@ -280,10 +212,12 @@ def _scheme(wb, fmts, book: ScorecardBook, lang: str) -> None:
         sh.text(row, 0, tx("none", lang))
     row += 2
     sh.text(row, 0, tx("grades", lang), "section")
-    for grade in s.grades:
+    quartiles = ("≥ Q3", "≥ Q2", "≥ Q1", "< Q1")     # grades = "quartiles": cut at the units' quartiles
+    for k, grade in enumerate(s.grades):
         row += 1
         sh.text(row, 0, grade.name_zh if lang == "zh" else grade.name_en)
-        sh.text(row, 1, f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
+        sh.text(row, 1, quartiles[k] if s.grades_by == "quartiles" else
+                f"[{grade.min:g}, {grade.max:g}{']' if grade.max >= 100 else ')'}")
     row += 2
     sh.text(row, 0, tx("definitions", lang), "section")
     row += 1
@@ -304,7 +238,7 @@ def write_xlsx(book: ScorecardBook, lang: str = "zh") -> bytes:
     wb.set_properties({"title": f"{tx('title', lang)} {book.period_label}", "author": book.generated_by,
                        "subject": f"{book.scheme.name} v{book.scheme.version} {book.level}",
                        "company": "GridScore"})
-    fmts = _formats(wb)
+    fmts = cell_formats(wb)
     _ranking(wb, fmts, book, lang)
     _scorecards(wb, fmts, book, lang)
     _trend(wb, fmts, book, lang)

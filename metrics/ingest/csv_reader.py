@@ -4,9 +4,10 @@ The fast reader parses with pyarrow's streaming CSV reader (C++, blocks of a few
 when a byte scan of the file shows that every physical line is one record, so that row numbers
 are line numbers: the text decodes cleanly, there is no NUL byte and no bare CR line end, and
 every line holding a quote parses on its own under Python's csv rules (no quoted field runs on
-to the next line, no stray text after a closing quote). Anything else (a multi-line cell,
-undecodable bytes, UTF-16) goes to the exact reader, Python's csv module, which replaces
-undecodable bytes and drops NULs. Both give the same rows, row numbers and malformed-row
+to the next line, no stray text after a closing quote) and no line is over the line limit.
+Anything else (a multi-line cell, undecodable bytes, NUL, UTF-16, a runaway quote, a huge line)
+goes to the exact reader (:mod:`~metrics.ingest.csv_exact`), which rejects such rows one by one
+with their reason. Encoding: :mod:`~metrics.ingest.encoding`. Both give the same rows, row numbers and malformed-row
 reasons (tests/test_ingest_csv.py checks that on random files); if the fast reader ever
 disagrees with its own scan it raises :class:`FastPathDisagrees` and the importer reads again
 with the exact reader.
@@ -25,12 +26,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from metrics.ingest.batches import BATCH_ROWS, Bad, Batch, Progress, ReadError, make_table, raw_json, unique_names
+from metrics.ingest.batches import BATCH_ROWS, Bad, Batch, Progress, ReadError, make_table, unique_names
+from metrics.ingest.csv_exact import blank, exact_batches, wrong_width
+from metrics.ingest.encoding import detect_encoding
+from metrics.ingest.limits import LIMITS, Limits, over
 
-SAMPLE_BYTES = 1 << 20
+__all__ = ["FastPathDisagrees", "Layout", "detect_encoding", "read_csv", "scan_layout"]
+
 SCAN_BYTES = 16 << 20
 BLOCK_BYTES = 1 << 20   # pyarrow reads ~40 blocks ahead: this bounds its memory (~40 MB)
-MAX_FAST_LINE = 64 << 20
 FAST_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
 SCAN_SHARE = 0.2   # of the read progress bar
 
@@ -39,47 +43,6 @@ csv.field_size_limit(sys.maxsize)
 
 class FastPathDisagrees(RuntimeError):
     """The fast reader found the file laid out otherwise than its scan said; read it again exactly."""
-
-
-def _utf8_clean(chunk: bytes) -> bool:
-    for cut in range(4):   # a sample may end inside a multi-byte character
-        try:
-            chunk[: len(chunk) - cut].decode("utf-8")
-            return True
-        except UnicodeDecodeError as exc:
-            if exc.start < len(chunk) - 8:
-                return False
-    return False
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig, utf-8, gb18030 (for GBK / GB2312 too) or what charset-normalizer finds."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        head = f.read(SAMPLE_BYTES)
-        samples = [head]
-        for pos in (size // 2, max(size - SAMPLE_BYTES, 0)):
-            if pos > SAMPLE_BYTES:
-                f.seek(pos)
-                chunk = f.read(SAMPLE_BYTES)
-                skip = 0
-                while skip < min(4, len(chunk)) and chunk[skip] & 0xC0 == 0x80:
-                    skip += 1   # started inside a UTF-8 character
-                samples.append(chunk[skip:])
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    dirty = [s for s in samples if not _utf8_clean(s)]
-    if not dirty:
-        return "utf-8"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(dirty[0][:200_000]).best()
-    enc = (best.encoding if best else "gb18030").lower().replace("-", "_")
-    if enc in ("gb2312", "gbk", "gb18030", "hz", "cp936", "big5") or not best:
-        return "gb18030"
-    return best.encoding
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -95,15 +58,6 @@ class Layout:
     lines: int
     empty: np.ndarray   # line numbers (from 1) of zero-length lines
     longest: int
-
-
-def _blank(cells: list[str]) -> bool:
-    """A line with nothing but spaces: not a row."""
-    return not cells or (len(cells) == 1 and not cells[0].strip())
-
-
-def _wrong_width(row: int, header: list[str], cells: list[str]) -> Bad:
-    return Bad(row, raw_json(header, cells), f"(row): {len(cells)} fields where the header has {len(header)}")
 
 
 def _lines_parse_alone(lines: list[str], delimiter: str) -> bool:
@@ -168,8 +122,8 @@ def scan_layout(path: Path, encoding: str, delimiter: str, progress: Progress | 
                 lines += len(ends)
             if final:
                 break
-            if len(carry) > MAX_FAST_LINE:
-                return None
+            if len(carry) > LIMITS.line_bytes:
+                return None   # a line over the limit: the exact reader rejects its row
             if progress:
                 progress(int(SCAN_SHARE * done), size)
     return Layout(lines, np.concatenate(empty) if empty else np.zeros(0, np.int64), longest)
@@ -227,11 +181,11 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
         bad = []
         for number, text in mine:
             cells = next(csv.reader([text], delimiter=delimiter), [])
-            if _blank(cells):
+            if blank(cells):
                 continue
             if len(cells) == width:
                 raise FastPathDisagrees(f"line {number}: pyarrow and csv split it differently")
-            bad.append(_wrong_width(int(physical(np.array([number]))[0]), header, cells))
+            bad.append(wrong_width(int(physical(np.array([number]))[0]), header, cells))
         return bad
 
     try:
@@ -261,52 +215,34 @@ def _fast_batches(path: Path, encoding: str, delimiter: str, header: list[str], 
         reader.close()
 
 
-def _exact_batches(raw, text, delimiter: str, header: list[str], total: int, progress: Progress | None,
-                   batch_rows: int) -> Iterator[Batch]:
-    width = len(header)
-    lines = (line.replace("\0", "") for line in text)
-    reader = csv.reader(lines, delimiter=delimiter)
-    rows: list[int] = []
-    values: list[list[str]] = []
-    bad: list[Bad] = []
-    number = 1
-    try:
-        for cells in reader:
-            number += 1
-            if _blank(cells):
-                continue
-            if len(cells) == width:
-                rows.append(number)
-                values.append(cells)
-            else:
-                bad.append(_wrong_width(number, header, cells))
-            if len(rows) + len(bad) >= batch_rows:
-                yield Batch(make_table(rows, header, values), bad)
-                rows, values, bad = [], [], []
-                if progress:
-                    progress(raw.tell(), total)
-        yield Batch(make_table(rows, header, values), bad)
-        if progress:
-            progress(total, total)
-    finally:
-        raw.close()
-
-
 def read_csv(path: Path, encoding: str, progress: Progress | None = None, batch_rows: int = BATCH_ROWS,
-             fast: bool = True) -> tuple[list[str], Iterator[Batch]]:
-    """(header, batches): the fast reader when the file's layout allows it (and fast), else the exact one."""
+             fast: bool = True, limits: Limits = LIMITS) -> tuple[list[str], Iterator[Batch]]:
+    """(header, batches): the fast reader when the file's layout allows it (and fast), else the exact one.
+
+    The header line is read with a bounded length; a header over ``limits.columns`` refuses the file.
+    """
     raw = open(path, "rb")
     total = path.stat().st_size
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    first = text.readline()
-    if not first.strip():
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+    try:
+        first = text.readline(limits.line_bytes + 1)
+        if len(first) > limits.line_bytes:
+            raise over(path, 1, "characters or more in the header line", len(first), limits.line_bytes)
+        if not first.strip():
+            raise ReadError(f"{path}: empty file or no header line")
+        delimiter = _sniff_delimiter(first)
+        cells = next(csv.reader([first.replace("\0", "")], delimiter=delimiter))
+        if len(cells) > limits.columns:
+            raise over(path, 1, "columns in the header", len(cells), limits.columns)
+        if any("\udc80" <= ch <= "\udcff" for ch in first):
+            raise ReadError(f"{path}: row 1: the header is not valid {encoding} text (the file is read as {encoding})")
+    except BaseException:
         raw.close()
-        raise ReadError(f"{path}: empty file or no header line")
-    delimiter = _sniff_delimiter(first)
-    header = unique_names(next(csv.reader([first.replace("\0", "")], delimiter=delimiter)))
+        raise
+    header = unique_names(cells)
     if fast and len(header) > 1:
         layout = scan_layout(path, encoding, delimiter, progress)
-        if layout is not None and layout.longest <= MAX_FAST_LINE:
+        if layout is not None and layout.longest <= limits.line_bytes:
             raw.close()
             return header, _fast_batches(path, encoding, delimiter, header, layout, progress)
-    return header, _exact_batches(raw, text, delimiter, header, total, progress, batch_rows)
+    return header, exact_batches(raw, text, encoding, delimiter, header, total, progress, batch_rows, limits)

@@ -24,17 +24,19 @@ import duckdb
 
 from metrics.ingest import checks, readers, writer
 from metrics.ingest.coords import CRS, GridLocator
-from metrics.ingest.mapping import Mapping, available, load_mapping
+from metrics.ingest.create import create_units
+from metrics.ingest.mapping import Mapping, MappingError, available, load_mapping
 from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
 from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
-from metrics.ingest.validate import Plan, lit, parse
-from metrics.store.snapshots import after_write, default_path, write_snapshot
+from metrics.ingest.validate import Plan, lit, null_macro, parse
+from metrics.store.snapshots import StoreError, after_write, default_path, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
 # any size peaks near 0.8 GB (bench/bench_import.py).
 MEMORY_LIMIT = "512MB"
+WORK_TABLES = ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class ImportResult:
     reject_kinds: list[tuple[str, int]] = field(default_factory=list)
     warning_kinds: list[tuple[str, int]] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    created: dict[str, int] = field(default_factory=dict)          # level -> units created from names
+    placed: dict[str, int] = field(default_factory=dict)           # location_status -> kept rows
+    placeholders: list[checks.Placeholder] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)          # timestamp column -> detected format
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in order
     rejects_csv: Path | None = None
     error: str | None = None
@@ -112,9 +118,30 @@ def _resolve_mapping(spec: str | Path | Mapping | None, header: list[str], fmt: 
     return load_mapping(spec) if spec else guess_mapping(header, fmt)
 
 
+# Failures before the first write to the store's tables: the file is reported, the import goes on.
+UNREADABLE = (duckdb.Error, MemoryError, OSError, UnicodeError, ValueError, RecursionError)
+
+
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
                progress: Progress | None = None) -> ImportResult:
-    """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable."""
+    """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable.
+
+    Any failure before the first write to the store (reading, staging, mapping, checks: a
+    corrupt file, a file over a limit, DuckDB out of memory) is a ReadError naming the file, so
+    the other files of the import still go in; a failure after it fails the whole import.
+    """
+    writing: list[bool] = []
+    try:
+        return _import_one(con, path, options, progress, writing)
+    except UNREADABLE as exc:
+        if writing or isinstance(exc, MappingError):   # a bad --mapping is the import's error, not the file's
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise readers.ReadError(f"{path}: {first}") from exc
+
+
+def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
+                progress: Progress | None, writing: list[bool]) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(new_import_id(), path)
     started_at = dt.datetime.now()
@@ -136,22 +163,30 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
             header, read = stage(con, header, batches)
     mapping = _resolve_mapping(options.mapping, header, result.fmt)
     result.mapping = mapping.name
-    tz = options.tz or mapping.timezone or DEFAULT_TZ
+    tz = options.tz or mapping.timezone or store_timezone(con) or DEFAULT_TZ
     plan = Plan(mapping, header)
     result.missing_columns = sorted(plan.missing)
     if progress:
         progress("check", 0, SQL_STEPS)
     with timed("parse"):
+        null_macro(con, mapping)
+        result.created = {**create_units(con, mapping.unit, plan.unit_cols, dept=False),
+                          **create_units(con, mapping.dept, plan.dept_cols, dept=True)}
         parse(con, plan, tz)
+        result.formats = dict(plan.formats)
     with timed("place"):
         locator = GridLocator.from_store(con)
-        checks.place(con, options.crs, locator, (lambda d, t: progress("place", d, t)) if progress else None)
+        result.placeholders = checks.place(con, options.crs, locator, "address" in plan.source,
+                                           (lambda d, t: progress("place", d, t)) if progress else None)
     with timed("check"):
-        checks.check(con, plan, tz, has_grids=len(locator) > 0)
+        checks.check(con, plan, tz, has_bounds=len(locator) > 0)
         con.execute("DROP TABLE _parsed; DROP TABLE _geo")   # _checked has all that is written; free the memory
+        result.placed = dict(con.execute("SELECT location_status, count(*) FROM _checked WHERE len(reasons) = 0 "
+                                         "GROUP BY 1 ORDER BY 2 DESC").fetchall())
     con.execute("RESET preserve_insertion_order")   # requests are stored in file order
     if progress:
         progress("write", 0, SQL_STEPS)
+    writing.append(True)
     provided = plan.provided()
     with timed("classify"):
         counts = writer.classify(con, provided)
@@ -168,11 +203,18 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     if options.rejects_dir and result.rejected:
         result.rejects_csv = writer.save_rejects_csv(con, result.import_id, path, options.rejects_dir)
     result.seconds = time.perf_counter() - started
+    writer.record_coverage(con, plan, result.import_id, read)
     _record(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
             f"encoding={result.encoding}; crs={options.crs}; tz={tz}")
-    for table in ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action"):
+    for table in WORK_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
+
+
+def store_timezone(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The time zone ``init --tz`` recorded in the store, if any."""
+    row = con.execute("SELECT value FROM gridscore_meta WHERE key = 'timezone'").fetchone()
+    return row[0] if row else None
 
 
 def _record(con: duckdb.DuckDBPyConnection, r: ImportResult, started_at: dt.datetime, kind: str, note: str) -> None:
@@ -194,6 +236,9 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
         raise ValueError(f"unknown crs {options.crs!r}: one of {', '.join(CRS)}")
     results = []
     store = Path(db) if db else default_path()
+    if not store.exists():
+        raise StoreError(f"No GridScore store at {store}; nothing was imported. Create it first: "
+                         f"python -m metrics boundaries FILE.geojson --db {store} (or demo)")
     spill = store.parent / f".{store.name}.spill-{uuid.uuid4().hex[:12]}"
     try:
         with write_snapshot(store, label="import") as con:
@@ -210,8 +255,10 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
                     results.append(ProgressRelay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
                 except (readers.ReadError, OSError) as exc:
                     results.append(ImportResult(new_import_id(), path, error=str(exc)))
+                    for table in WORK_TABLES:   # what the failed file staged
+                        con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
-            if any(r.inserted or r.updated for r in results):
+            if any(r.inserted or r.updated or r.created for r in results):
                 with StageTimer(results[-1].timings)("refresh"):
                     after_write(con)
             published = time.perf_counter()

@@ -7,11 +7,15 @@ See data/mappings/hotline-zh.toml for a commented example.
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from metrics.core.levels import LEVELS, TERRITORIAL
+
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "data" / "mappings"
+CUSTOM_ENV = "GRIDSCORE_CUSTOM_MAPPINGS"
 
 TEXT = ("channel", "category", "subcategory", "description", "address", "citizen_name",
         "citizen_phone", "status_detail", "exclusion_reason")
@@ -35,8 +39,9 @@ BOOL_WORDS: dict[str, bool] = {
     "true": True, "false": False, "t": True, "f": False, "1": True, "0": False,
     "yes": True, "no": False, "y": True, "n": False, "是": True, "否": False,
 }
-UNIT_LEVELS = ("city", "district", "street", "community", "grid")
-LEVELS = (*UNIT_LEVELS, "department")   # as metrics.query.tables.LEVELS, which would load pandas for the import CLI
+# Read as empty in every column unless a mapping's ``null_values`` replaces the list (compared
+# ignoring case and surrounding spaces; blanks are always empty).
+DEFAULT_NULLS = ("NA", "N/A", "NULL", "None", "NaN", "-", "无", "空")
 
 
 class MappingError(ValueError):
@@ -54,6 +59,8 @@ class UnitMatch:
     by: str
     columns: tuple[str, ...]
     levels: tuple[str, ...] = ()
+    create: bool = False          # create the names (or ids) no unit has yet
+    parent: str | None = None     # unit_id under which the top level is created (default: the city)
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,11 @@ class Mapping:
     timezone: str | None = None
     unit: UnitMatch | None = None
     dept: UnitMatch | None = None
+    null_values: tuple[str, ...] = DEFAULT_NULLS
+
+    def null_keys(self) -> list[str]:
+        """The empty markers as compared: lower case, trimmed, blank included."""
+        return sorted({"", *(v.strip().lower() for v in self.null_values)})
 
     def source_for(self, target: str, header: list[str]) -> str | None:
         """The first of the target's source columns present in header (exact, then case-insensitive)."""
@@ -90,16 +102,25 @@ class Mapping:
         return vocab
 
 
+def custom_dir() -> Path:
+    """Where presets saved from the Data page go: ``$GRIDSCORE_CUSTOM_MAPPINGS``, else data/mappings/custom/."""
+    return Path(os.environ.get(CUSTOM_ENV) or MAPPINGS_DIR / "custom")
+
+
 def available() -> list[str]:
-    """Names of the presets in data/mappings/."""
-    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+    """Names of the presets in data/mappings/, then the saved ones (data/mappings/custom/) not shadowing them."""
+    shipped = sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+    saved = sorted(p.stem for p in custom_dir().glob("*.toml") if p.stem not in shipped)
+    return shipped + saved
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
-    """A preset by name (``hotline-zh``) or a TOML file by path."""
+    """A preset by name (``hotline-zh``; shipped, else saved) or a TOML file by path."""
     path = Path(name_or_path)
     if not path.suffix:
         path = MAPPINGS_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            path = custom_dir() / f"{name_or_path}.toml"
     if not path.exists():
         raise MappingError(f"no mapping {name_or_path!r}: not a file, and presets are {', '.join(available())}")
     try:
@@ -129,10 +150,18 @@ def _unit_match(data: object, where: str) -> UnitMatch | None:
     levels = tuple(data.get("levels", ()))
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad or (levels and len(levels) != len(columns)):
-        raise MappingError(f"{where}.levels: one of {UNIT_LEVELS} per column, got {list(levels)}")
+        raise MappingError(f"{where}.levels: one of {TERRITORIAL} per column, got {list(levels)}")
     if by == "id" and len(columns) != 1:
         raise MappingError(f"{where}: match = 'id' takes exactly one column")
-    return UnitMatch(by, columns, levels)
+    create = data.get("create", False)
+    if not isinstance(create, bool):
+        raise MappingError(f"{where}.create: true or false, got {create!r}")
+    if create and by == "name" and len(levels) != len(columns):
+        raise MappingError(f"{where}: create = true needs levels = [...], one per column, to give new units a level")
+    parent = data.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        raise MappingError(f"{where}.parent: a unit_id, got {parent!r}")
+    return UnitMatch(by, columns, levels, create, parent)
 
 
 def parse_mapping(data: dict, default_name: str = "custom", where: str = "mapping") -> Mapping:
@@ -145,6 +174,9 @@ def parse_mapping(data: dict, default_name: str = "custom", where: str = "mappin
     for target, table in data.get("values", {}).items():
         if target not in TARGETS or not isinstance(table, dict):
             raise MappingError(f"{where}: [values.{target}] must be a table for one of our columns")
+        if target not in (*BOOLEANS, *ENUMS, *TEXT):
+            raise MappingError(f"{where}: [values.{target}] translates only vocabulary and text columns; "
+                               f"to read a marker such as 'NA' as empty, list it in null_values = [...]")
         allowed = ENUMS.get(target)
         for src, ours in table.items():
             if allowed and ours not in allowed:
@@ -156,6 +188,12 @@ def parse_mapping(data: dict, default_name: str = "custom", where: str = "mappin
     for target in constants:
         if target not in TARGETS:
             raise MappingError(f"{where}: [constants] {target!r} is not one of our columns")
+    unit = _unit_match(data.get("unit"), f"{where}: [unit]")
+    if unit and unit.create and not unit.levels:
+        raise MappingError(f"{where}: [unit] create = true needs levels = [...]: the level of the units it creates")
+    nulls = data.get("null_values", DEFAULT_NULLS)
+    if not isinstance(nulls, list | tuple) or not all(isinstance(v, str) for v in nulls):
+        raise MappingError(f"{where}: null_values must be a list of strings, got {nulls!r}")
     if "request_id" not in columns or "received_at" not in columns:
         raise MappingError(f"{where}: [columns] must name request_id and received_at")
     return Mapping(
@@ -166,6 +204,7 @@ def parse_mapping(data: dict, default_name: str = "custom", where: str = "mappin
         constants=constants,
         timestamp_formats=tuple(data.get("timestamp_formats", ())),
         timezone=data.get("timezone"),
-        unit=_unit_match(data.get("unit"), f"{where}: [unit]"),
+        unit=unit,
         dept=_unit_match(data.get("dept"), f"{where}: [dept]"),
+        null_values=tuple(nulls),
     )

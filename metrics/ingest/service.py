@@ -10,6 +10,7 @@ import pandas as pd
 from metrics.ingest import checks
 from metrics.ingest.coords import GridLocator
 from metrics.ingest.importer import _resolve_mapping
+from metrics.ingest.limits import LIMITS
 from metrics.ingest.mapping import Mapping
 from metrics.ingest.readers import detect_format, open_source
 from metrics.ingest.staging import stage
@@ -19,7 +20,7 @@ from metrics.ingest.writer import write_rejects_csv
 from metrics.store.snapshots import create_schema, open_read
 
 PREVIEW_COLUMNS = ["_row", "request_id", "received_at", "category", "channel", "unit_id", "dept_id", "status",
-                   "closed_at", "contacted", "resolved", "satisfaction", "lat", "lon", "reasons", "warnings"]
+                   "closed_at", "contacted", "resolved", "satisfaction", "lat", "lon", "location_status", "reasons", "warnings"]
 
 
 def _scratch_with_units(db: Path | None) -> duckdb.DuckDBPyConnection:
@@ -41,7 +42,11 @@ def _scratch_with_units(db: Path | None) -> duckdb.DuckDBPyConnection:
 def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, fmt: str | None = None,
             sheet: str | None = None, crs: str = "wgs84", tz: str | None = None, rows: int = 20
             ) -> tuple[str, pd.DataFrame]:
-    """(mapping name, the first rows as they would be imported, with their reasons and warnings)."""
+    """(mapping name, the first rows as they would be imported, with their reasons and warnings).
+
+    At most ``LIMITS.preview_rows`` rows are read, whatever is asked.
+    """
+    rows = max(1, min(rows, LIMITS.preview_rows))
     fmt = detect_format(path, fmt)
     # the exact reader yields `rows`-row batches lazily; the fast one reads whole blocks (thousands of rows)
     header, batches, _ = open_source(path, fmt, sheet, batch_rows=rows, fast=False)
@@ -54,8 +59,8 @@ def preview(path: Path, db: Path | None, mapping: str | Mapping | None = None, f
         zone = tz or chosen.timezone or DEFAULT_TZ
         parse(con, plan, zone)
         locator = GridLocator.from_store(con)
-        checks.place(con, crs, locator)
-        checks.check(con, plan, zone, has_grids=len(locator) > 0)
+        checks.place(con, crs, locator, "address" in plan.source)
+        checks.check(con, plan, zone, has_bounds=len(locator) > 0)
         frame = con.execute(
             f"SELECT {', '.join(PREVIEW_COLUMNS[:-2])}, array_to_string(reasons, '; ') AS reasons, "
             "array_to_string(warnings, '; ') AS warnings FROM _checked ORDER BY _row").fetchdf()

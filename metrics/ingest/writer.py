@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import duckdb
 
 from metrics.core.csvsafe import safe_row
 from metrics.core.masking import mask_raw_cell
-from metrics.ingest.validate import q
+from metrics.ingest.validate import Plan, q
+
+# Always written on insert, so a new request has a place (the city at least) and says how it got it.
+PLACE = ("unit_id", "location_status")
 
 
 def classify(con: duckdb.DuckDBPyConnection, provided: list[str]) -> dict[str, int]:
@@ -44,6 +48,7 @@ def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, 
             WHERE requests.request_id = k.request_id""", {"id": import_id})
     if not counts["insert"]:
         return
+    cols += [q(c) for c in PLACE if c not in provided]
     names = ", ".join(["request_id", *cols, "import_id"])
     values = ", ".join(["k.request_id", *(f"k.{c}" for c in cols), "$id"])
     stored = "AND k._row NOT IN (SELECT _row FROM _action)" if counts["update"] or counts["unchanged"] else ""
@@ -61,14 +66,54 @@ def store_rejects(con: duckdb.DuckDBPyConnection, header: list[str], import_id: 
         UNION ALL SELECT $id, b._row, b.raw, b.reason FROM _bad b""", {"id": import_id}).fetchone()[0]
 
 
+# A value inside a reason: single-quoted, a backslash before any quote or backslash in it (validate.quoted).
+VALUE_RE = r"'(?:[^'\\]|\\.)*'"
+EXAMPLES = 5
+
+
+def _unescape(quoted: str) -> str:
+    return re.sub(r"\\(.)", r"\1", quoted[1:-1])
+
+
 def reason_counts(con: duckdb.DuckDBPyConnection, column: str, limit: int = 12) -> list[tuple[str, int]]:
-    """The commonest reasons (or warnings) without their quoted values, most frequent first."""
+    """The commonest reasons (or warnings), most frequent first, each with the distinct values it
+    was given and how often: ``received_at (x): cannot read '…' as a time: 'NA' ×222, '-' ×3``."""
     if column == "reasons":
-        source = ("SELECT unnest(reasons) AS r FROM _checked UNION ALL SELECT reason FROM _bad")
+        source = "SELECT unnest(reasons) AS r FROM _checked UNION ALL SELECT reason FROM _bad"
     else:
         source = "SELECT unnest(warnings) AS r FROM _checked WHERE len(reasons) = 0"
-    return con.execute(f"""SELECT regexp_replace(regexp_replace(r, '''[^'']*''', '''…''', 'g'), 'row \\d+', 'row …') AS kind,
-        count(*) AS n FROM ({source}) GROUP BY kind ORDER BY n DESC, kind LIMIT {int(limit)}""").fetchall()
+    rows = con.execute(f"""WITH k AS (
+            SELECT regexp_replace(regexp_replace(r, $re, '''…''', 'g'), 'row \\d+', 'row …', 'g') AS kind,
+                   regexp_extract(r, $re) AS value FROM ({source}))
+        SELECT kind, value, count(*) AS n, sum(count(*)) OVER (PARTITION BY kind) AS total
+        FROM k GROUP BY kind, value ORDER BY total DESC, kind, n DESC, value""", {"re": VALUE_RE}).fetchall()
+    kinds: dict[str, tuple[int, list[str]]] = {}
+    for kind, value, n, total in rows:
+        entry = kinds.setdefault(kind, (int(total), []))
+        if value and len(entry[1]) < EXAMPLES:
+            entry[1].append(f"'{_unescape(value)}' ×{n:,}")
+    out = []
+    for kind, (total, examples) in list(kinds.items())[:limit]:
+        more = sum(1 for r in rows if r[0] == kind) - len(examples)
+        tail = f": {', '.join(examples)}" + (f" and {more:,} other values" if more > 0 else "") if examples else ""
+        out.append((kind + tail, total))
+    return out
+
+
+def record_coverage(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: str, read: int) -> None:
+    """import_fields: per column of ours the file supplies, its source header and how many rows had a value."""
+    fields = [(t, plan.source[t]) for t in plan.mapping.columns if t in plan.source]
+    counts = [f"count(_nz(s.{q(src)}))" for _, src in fields]
+    for key, cols in (("unit", plan.unit_cols), ("dept", plan.dept_cols)):
+        present = [c for c in cols if c]
+        if present:
+            fields.append((key, " / ".join(present)))
+            counts.append(f"count(coalesce({', '.join(f'_nz(s.{q(c)})' for c in present)}))")
+    values = con.execute(f"SELECT {', '.join(counts)} FROM _stage s").fetchone() if counts else ()
+    rows = [(import_id, t, src, int(n), read) for (t, src), n in zip(fields, values)]
+    rows += [(import_id, t, None, read, read) for t in plan.mapping.constants if t not in plan.source]
+    if rows:
+        con.executemany("INSERT INTO import_fields VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def iter_rejects(con: duckdb.DuckDBPyConnection, import_id: str) -> Iterator[tuple[int, str, str]]:

@@ -10,31 +10,17 @@ import pandas as pd
 
 from metrics.core.access import Viewer
 from metrics.core.periods import Period, month, quarter, year
+from metrics.core.registry import DEFAULT_PARAMS
+from metrics.core.sqlfiles import read_sql
 
-TERRITORIAL = ("city", "district", "street", "community", "grid")
-LEVELS = ("district", "street", "community", "grid", "department")
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
-
-_CATALOG_SQL = """
-SELECT u.unit_id, u.name, coalesce(u.name_en, u.name) AS name_en, u.level, u.parent_id,
-       u.population, u.staff
-FROM units u
-WHERE $scope IS NULL
-   OR u.unit_id IN (SELECT a.unit_id FROM unit_ancestors a WHERE a.ancestor_id = $scope)
-ORDER BY u.level, u.unit_id
-"""
-
+# The one place a page that does not score with a scheme gets its scheme parameter: 满意率 counts a
+# 基本满意 answer with the registry's default credit. Pages that score with a scheme pass its own.
+PAGE_CREDIT: float = DEFAULT_PARAMS["basic_credit"]
 
 def unit_catalog(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pd.DataFrame:
     """Every unit the viewer may see: unit_id, name, name_en, level, parent_id, population, staff."""
-    return con.execute(_CATALOG_SQL, viewer.scope_params()).df()
-
-
-def child_level(level: str) -> str | None:
-    """The level one step down the territorial tree (None below grids and for departments)."""
-    if level not in TERRITORIAL or level == "grid":
-        return None
-    return TERRITORIAL[TERRITORIAL.index(level) + 1]
+    return con.execute(read_sql("unit_catalog"), viewer.scope_params()).df()
 
 
 def path_to(catalog: pd.DataFrame, unit_id: str | None) -> list[str]:

@@ -11,11 +11,13 @@ import pandas as pd
 
 from metrics.query import tables as queries
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD, IS_CLOSED, OPEN_AT_END, VISITED
 from metrics.assess.fairness import add_wilson
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
 from metrics.query.build import Grouping, build_aggregate_sql
 from metrics.core.registry import RESPONSE_HOURS, resolve
+from metrics.core.sqlfiles import read_sql
 from metrics.store.rollup import rollup_ready
 
 GROUP_COLUMNS = ("channel", "category", "urgency", "source")
@@ -29,7 +31,7 @@ AGE_BANDS: tuple[tuple[float, float], ...] = ((0, 1), (1, 3), (3, 7), (7, 15), (
 
 def group_table(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, column: str,
-    metric_ids: tuple[str, ...], basic_credit: float = queries.BASIC_CREDIT,
+    metric_ids: tuple[str, ...], *, basic_credit: float,
 ) -> pd.DataFrame:
     """One row per value of a request column (``column``: channel, category, urgency, source) with metrics."""
     if column not in GROUP_COLUMNS:
@@ -38,7 +40,7 @@ def group_table(
     grouping = Grouping(key=f"r.{column}", rollup_key=f"r.{column}", rows=rows, row_columns=(f"key AS {column}",))
     metrics = resolve(metric_ids)
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=rollup_ready(con))
-    params = queries.base_params(viewer, period, filters, basic_credit)
+    params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit)}
     return queries.run(con, sql, params)
 
 
@@ -48,32 +50,21 @@ def _band_case(expr: str, bands: tuple[tuple[float, float], ...]) -> str:
 
 
 def satisfaction_by_response(
-    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
-    basic_credit: float = queries.BASIC_CREDIT,
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, *, basic_credit: float,
 ) -> pd.DataFrame:
     """满意率 / 解决率 per response-time band: band, lower, upper, satisfaction_rate (+_num/_den), resolution_rate."""
     key = _band_case(RESPONSE_HOURS, RESPONSE_BANDS)
     grouping = Grouping(key=key, rows="SELECT unnest($bands) AS key", row_columns=("key AS band",))
     metrics = resolve(("satisfaction_rate", "resolution_rate"))
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=False)
-    params = {**queries.base_params(viewer, period, filters, basic_credit), "bands": list(range(len(RESPONSE_BANDS)))}
+    params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit),
+              "bands": list(range(len(RESPONSE_BANDS)))}
     frame = queries.run(con, sql, params)
     frame["lower"] = [RESPONSE_BANDS[b][0] for b in frame["band"]]
     frame["upper"] = [RESPONSE_BANDS[b][1] for b in frame["band"]]
     return frame
 
 
-_FUNNEL_SQL = """
-SELECT count(*) AS received,
-       sum(CASE WHEN r.first_contact_at IS NOT NULL THEN 1 ELSE 0 END) AS contacted,
-       sum(CASE WHEN r.closed_at IS NOT NULL OR r.status = 'closed' THEN 1 ELSE 0 END) AS closed,
-       sum(CASE WHEN r.assessable AND r.visited THEN 1 ELSE 0 END) AS visited,
-       sum(CASE WHEN r.assessable AND r.visited AND r.resolved THEN 1 ELSE 0 END) AS resolved,
-       sum(CASE WHEN r.assessable AND r.visited AND r.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END)
-           AS satisfied
-FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND {scope} AND {filters}
-"""
 FUNNEL_STEPS = ("received", "contacted", "closed", "visited", "resolved", "satisfied")
 
 
@@ -84,7 +75,8 @@ def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filte
     return visit (assessable); resolved / satisfied = what the citizen said on that visit
     (satisfied = 满意 or 基本满意).
     """
-    sql = _FUNNEL_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = read_sql("funnel").format(closed=IS_CLOSED, visited=VISITED, in_period=IN_PERIOD,
+                                    scope=SCOPE_PREDICATE, filters=filters.where_sql())
     row = con.execute(sql, {**period.params(), **viewer.scope_params(), **filters.params()}).fetchone()
     counts = [int(v or 0) for v in row]
     total = counts[0]
@@ -92,24 +84,12 @@ def funnel(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filte
                          "share": [c / total if total else None for c in counts]})
 
 
-_AGEING_SQL = """
-SELECT {band} AS band,
-       sum(CASE WHEN r.resolve_by < $end THEN 1 ELSE 0 END) AS overdue,
-       sum(CASE WHEN r.resolve_by IS NULL OR r.resolve_by >= $end THEN 1 ELSE 0 END) AS within
-FROM requests r
-WHERE {open_at_end} AND {scope} AND {filters}
-GROUP BY 1
-"""
-
-
 def backlog_ageing(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
 ) -> pd.DataFrame:
     """Requests open at the period end (the registry's backlog) by days open: band, lower, upper, overdue, within."""
-    from metrics.core.registry import OPEN_AT_END
-
     age_days = "((epoch($end) - epoch(r.received_at)) / 86400)"
-    sql = _AGEING_SQL.format(band=_band_case(age_days, AGE_BANDS), open_at_end=OPEN_AT_END,
+    sql = read_sql("backlog_ageing").format(band=_band_case(age_days, AGE_BANDS), open_at_end=OPEN_AT_END,
                              scope=SCOPE_PREDICATE, filters=filters.where_sql())
     found = con.execute(sql, {"end": period.params()["end"], **viewer.scope_params(), **filters.params()}).df()
     out = pd.DataFrame({"band": range(len(AGE_BANDS)), "lower": [b[0] for b in AGE_BANDS],
@@ -121,32 +101,26 @@ def backlog_ageing(
 
 def wilson_table(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
+    *, basic_credit: float,
 ) -> tuple[pd.DataFrame, float | None]:
     """Units at ``level`` with 满意率, its Wilson 95 % interval (``_lo``, ``_hi``, and the error-bar
     lengths ``err_lo``, ``err_hi``) and 回访率; plus the selection's overall 满意率."""
-    table = queries.unit_table(con, viewer, level, period, filters, ("satisfaction_rate", "visit_coverage", "requests"))
+    table = queries.unit_table(con, viewer, level, period, filters, ("satisfaction_rate", "visit_coverage", "requests"),
+                               basic_credit=basic_credit)
     table = add_wilson(table, ("satisfaction_rate",))
     table["err_lo"] = table["satisfaction_rate"] - table["satisfaction_rate_lo"]
     table["err_hi"] = table["satisfaction_rate_hi"] - table["satisfaction_rate"]
-    overall = queries.scope_totals(con, viewer, period, filters, ("satisfaction_rate",))["satisfaction_rate"]
+    overall = queries.scope_totals(con, viewer, period, filters, ("satisfaction_rate",),
+                                   basic_credit=basic_credit)["satisfaction_rate"]
     return table, overall
 
 
 def lowest_categories(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
-    min_visits: int = 30, n: int = 10,
+    min_visits: int = 30, n: int = 10, *, basic_credit: float,
 ) -> pd.DataFrame:
     """The ``n`` categories with the lowest 满意率 among those with at least ``min_visits`` valid return visits."""
-    cats = group_table(con, viewer, period, filters, "category", ("satisfaction_rate", "requests"))
+    cats = group_table(con, viewer, period, filters, "category", ("satisfaction_rate", "requests"),
+                       basic_credit=basic_credit)
     cats = cats[cats["satisfaction_rate_den"] >= min_visits]
     return cats.sort_values(["satisfaction_rate", "category"]).head(n).reset_index(drop=True)
-
-
-FUNCTIONS = {
-    "wilson_table": wilson_table,
-    "lowest_categories": lowest_categories,
-    "group_table": group_table,
-    "satisfaction_by_response": satisfaction_by_response,
-    "funnel": funnel,
-    "backlog_ageing": backlog_ageing,
-}

@@ -8,7 +8,7 @@ import duckdb
 from metrics.core.access import Viewer
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
-from metrics.query.tables import BASIC_CREDIT, change, totals_with_comparisons
+from metrics.query.tables import change, totals_with_comparisons
 
 KPI_IDS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 
@@ -28,9 +28,8 @@ class Kpi:
 
 def overview_kpis(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period,
-    metric_ids: tuple[str, ...] = KPI_IDS, basic_credit: float = BASIC_CREDIT,
-    filters: Filters | None = None,
+    metric_ids: tuple[str, ...] = KPI_IDS, filters: Filters | None = None, *, basic_credit: float,
 ) -> list[Kpi]:
     """The KPIs of ``period``, the previous period and the same period last year, for the viewer's scope."""
-    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit)
+    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit=basic_credit)
     return [Kpi(m, now[m], before[m], last[m]) for m in metric_ids]

@@ -11,37 +11,19 @@ import pandas as pd
 from metrics.present import geo
 from metrics.query import tables as queries
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD
 from metrics.core.filters import Filters
-from metrics.core.i18n import code_label, fmt_count, fmt_value
+from metrics.core.formats import fmt_count, fmt_value
+from metrics.core.i18n import code_label
 from metrics.core.periods import Period
 from metrics.core.registry import BY_ID
+from metrics.core.sqlfiles import read_sql
 
 POINT_LIMIT = 20_000
 TIP_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
 
-_BOUNDARY_SQL = """
-SELECT b.unit_id, b.geometry, b.centroid_lat, b.centroid_lon
-FROM boundaries b
-WHERE list_contains($ids, b.unit_id)
-ORDER BY b.unit_id
-"""
-
-_ROUNDED_SQL = """
-SELECT round(r.lat, 4) AS lat, round(r.lon, 4) AS lon, count(*) AS n
-FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND r.lat IS NOT NULL AND r.lon IS NOT NULL
-  AND {scope} AND {filters}
-GROUP BY 1, 2
-"""
-
-_POINTS_SQL = """
-SELECT r.lat, r.lon, r.category, r.status, strftime(r.received_at, '%Y-%m-%d %H:%M') AS received
-FROM requests r
-WHERE r.received_at >= $start AND r.received_at < $end AND r.lat IS NOT NULL AND r.lon IS NOT NULL
-  AND {scope} AND {filters}
-ORDER BY r.received_at DESC
-LIMIT $limit
-"""
+# A request is drawn only where it has a real point: coordinates that are not a placeholder.
+ON_MAP = "r.lat IS NOT NULL AND r.lon IS NOT NULL AND r.location_status IS DISTINCT FROM 'placeholder'"
 
 
 def _params(viewer: Viewer, period: Period, filters: Filters) -> dict[str, object]:
@@ -50,12 +32,12 @@ def _params(viewer: Viewer, period: Period, filters: Filters) -> dict[str, objec
 
 def level_map(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
-    metric_ids: tuple[str, ...],
+    metric_ids: tuple[str, ...], *, basic_credit: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float | None]]:
     """(unit table at ``level``, boundaries of those units, totals of the whole selection)."""
-    table = queries.unit_table(con, viewer, level, period, filters, metric_ids)
-    bounds = con.execute(_BOUNDARY_SQL, {"ids": table["unit_id"].tolist()}).df()
-    totals = queries.scope_totals(con, viewer, period, filters, metric_ids)
+    table = queries.unit_table(con, viewer, level, period, filters, metric_ids, basic_credit=basic_credit)
+    bounds = con.execute(read_sql("map_boundaries"), {"ids": table["unit_id"].tolist()}).df()
+    totals = queries.scope_totals(con, viewer, period, filters, metric_ids, basic_credit=basic_credit)
     return table, bounds, totals
 
 
@@ -63,7 +45,7 @@ def hexagons(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, resolution: int,
 ) -> pd.DataFrame:
     """Request counts per H3 cell (hex, n) at ``resolution``."""
-    sql = _ROUNDED_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = read_sql("map_rounded").format(in_period=IN_PERIOD, on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     return geo.hex_density(con.execute(sql, _params(viewer, period, filters)).df(), resolution)
 
 
@@ -71,8 +53,14 @@ def points(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters, limit: int = POINT_LIMIT,
 ) -> pd.DataFrame:
     """The most recent requests with coordinates (lat, lon, category, status, received), at most ``limit``."""
-    sql = _POINTS_SQL.format(scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    sql = read_sql("map_points").format(in_period=IN_PERIOD, on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     return con.execute(sql, {**_params(viewer, period, filters), "limit": limit}).df()
+
+
+def off_map(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters) -> int:
+    """How many requests of the selection have no real point (none, or a placeholder) and are not drawn."""
+    sql = read_sql("map_off").format(in_period=IN_PERIOD, on_map=ON_MAP, scope=SCOPE_PREDICATE, filters=filters.where_sql())
+    return int(con.execute(sql, _params(viewer, period, filters)).fetchone()[0])
 
 
 def _label(metric_id: str, lang: str) -> str:
@@ -81,13 +69,13 @@ def _label(metric_id: str, lang: str) -> str:
 
 def unit_layer(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period, filters: Filters,
-    metric_id: str, lang: str,
+    metric_id: str, lang: str, *, basic_credit: float,
 ) -> dict:
     """Everything the map's unit layer draws, ready for pydeck: ``features`` (coloured by ``metric_id``,
     each with a ``tip`` of its key figures in ``lang``), ``outline`` (uncoloured), ``scale``, the
     selection's ``total`` value of the metric, and the ``view`` that fits the polygons."""
     ids = tuple(dict.fromkeys((metric_id, *TIP_METRICS)))
-    table, bounds, totals = level_map(con, viewer, level, period, filters, ids)
+    table, bounds, totals = level_map(con, viewer, level, period, filters, ids, basic_credit=basic_credit)
     metric = BY_ID[metric_id]
     scale = geo.make_scale(table[metric_id], rate=metric.unit == "rate", centre=totals.get(metric_id),
                            higher_is_better=metric.higher_is_better)
@@ -124,7 +112,3 @@ def point_layer(
     pts = points(con, viewer, period, filters)
     return pts.assign(tip=[f"{c or ''} · {code_label('status', s or 'open', lang)} · {t}"
                            for c, s, t in zip(pts["category"], pts["status"], pts["received"])])
-
-
-FUNCTIONS = {"level_map": level_map, "hexagons": hexagons, "points": points,
-             "unit_layer": unit_layer, "hex_layer": hex_layer, "point_layer": point_layer}

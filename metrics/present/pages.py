@@ -1,7 +1,7 @@
 """Page computations for the Overview and the shared pieces of other pages, on top of the query layer.
 
 Each function takes (con, viewer, ...) like the query layer and returns plain data frames or
-dicts, so pages only draw. ``FUNCTIONS`` lists what views/cache.py may call (cached per snapshot).
+dicts, so pages only draw (views/cache.py caches them per snapshot).
 """
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def scope_scored(
         level = unit_level(con, viewer.scope_unit_id)
     out: dict[str, float | None] = {}
     for key, when in (("value", period), ("previous", previous(period)), ("last_year", same_period_last_year(period))):
-        table = queries.unit_table(con, viewer, level, when, filters, required_metrics(scheme), scheme.basic_credit)
+        table = queries.unit_table(con, viewer, level, when, filters, required_metrics(scheme),
+                                   basic_credit=scheme.basic_credit)
         if filters.unit_id is not None:
             table = table[table["unit_id"] == filters.unit_id]
         scored = score_units(table, scheme) if not table.empty else table
@@ -67,7 +68,7 @@ def scored_units(
     """The unit table at ``level`` scored with the scheme (score, rank, grade, insufficient)."""
     scheme = load_scheme(scheme_name)
     ids = tuple(dict.fromkeys((*required_metrics(scheme), *extra_metrics, *alerts.FLOORS)))
-    table = queries.unit_table(con, viewer, level, period, filters, ids, scheme.basic_credit)
+    table = queries.unit_table(con, viewer, level, period, filters, ids, basic_credit=scheme.basic_credit)
     return score_units(table, scheme)
 
 
@@ -87,10 +88,11 @@ def trailing_months(period: Period, months: int = 12) -> Period:
 
 def trend(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters,
-    metric_ids: tuple[str, ...], months: int = 12, grain: str = "month",
+    metric_ids: tuple[str, ...], months: int = 12, grain: str = "month", *, basic_credit: float,
 ) -> pd.DataFrame:
     """Monthly (or other grain) series of the metrics over the 12 months up to the period."""
-    return queries.time_series(con, viewer, metric_ids, trailing_months(period, months), grain, filters=filters)
+    return queries.time_series(con, viewer, metric_ids, trailing_months(period, months), grain, filters=filters,
+                               basic_credit=basic_credit)
 
 
 def alert_list(
@@ -110,13 +112,3 @@ def alert_list(
         found += alerts.spike_alerts(spikes, by, names, end)
     found += alerts.overdue_alerts(scored)
     return found
-
-
-FUNCTIONS = {
-    "unit_level": unit_level,
-    "parent_of": parent_of,
-    "scope_scored": scope_scored,
-    "scored_units": scored_units,
-    "trend": trend,
-    "alert_list": alert_list,
-}

@@ -161,7 +161,7 @@ def funnel_frames(scored: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, pd.D
 def casemix_frame(con: duckdb.DuckDBPyConnection, viewer: Viewer, scored: pd.DataFrame, scheme: Scheme,
                   period: Period, level: str, metric: str) -> pd.DataFrame:
     """Raw and case-mix adjusted rate per unit (percentages), largest adjustment first."""
-    counts = category_counts(con, viewer, level, period, metric, scheme.basic_credit)
+    counts = category_counts(con, viewer, level, period, metric, basic_credit=scheme.basic_credit)
     if counts.empty:
         return pd.DataFrame(columns=["unit_id", "unit_name", "raw", "adjusted", "difference", "den"])
     adj = casemix_adjust(counts).merge(scored[["unit_id", "unit_name"]], on="unit_id")

@@ -20,13 +20,14 @@ from metrics.core.access import Viewer
 from metrics.assess.alerts import Alert
 from metrics.assess.engine import assess
 from metrics.core.filters import Filters
-from metrics.core.i18n import fmt_value
+from metrics.core.formats import fmt_value
 from metrics.present.kpi import Kpi, overview_kpis
-from metrics.present.common import data_range
+from metrics.present.common import PAGE_CREDIT, data_range
 from metrics.core.periods import Period, custom, latest_full_month, parse_month, previous
 from metrics.query.tables import scope_totals
 from metrics.query.detail import category_top
 from metrics.core.registry import BY_ID
+from metrics.core.sqlfiles import read_sql
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
 
 TREND_METRICS = ("requests", "response_rate", "resolution_rate", "satisfaction_rate")
@@ -140,8 +141,8 @@ def wall_period(con: duckdb.DuckDBPyConnection, text: str | None = None) -> Peri
 def this_week(con: duckdb.DuckDBPyConnection, viewer: Viewer, last: dt.datetime) -> Week:
     """The 7 days ending with the data's last day, the 7 before, and the open / overdue stock now."""
     week = custom(last.date() - dt.timedelta(days=6), last.date())
-    now = scope_totals(con, viewer, week, None, ("requests", "backlog", "overdue"))
-    before = scope_totals(con, viewer, previous(week), None, ("requests",))
+    now = scope_totals(con, viewer, week, None, ("requests", "backlog", "overdue"), basic_credit=PAGE_CREDIT)
+    before = scope_totals(con, viewer, previous(week), None, ("requests",), basic_credit=PAGE_CREDIT)
     return Week(week, now["requests"], before["requests"], now["backlog"], now["overdue"])
 
 
@@ -174,16 +175,14 @@ def score_map(scored: pd.DataFrame, bounds: pd.DataFrame, metric: str, centre: f
             "level": level}
 
 
-_BOUNDS_SQL = "SELECT unit_id, geometry FROM boundaries WHERE list_contains($ids, unit_id) ORDER BY unit_id"
-
-
 def unit_map(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, level: str, metric: str,
              score: float | None, lang: str, scheme_name: str = DEFAULT_SCHEME) -> dict:
     """The map of ``level`` units coloured by the composite score or the satisfaction rate."""
     scheme = load_scheme(scheme_name)
     scored = assess(con, viewer, scheme, period, level, extra_metrics=RATES)
-    bounds = con.execute(_BOUNDS_SQL, {"ids": scored["unit_id"].tolist()}).df()
-    centre = score if metric == "score" else scope_totals(con, viewer, period, None, (metric,))[metric]
+    bounds = con.execute(read_sql("map_boundaries"), {"ids": scored["unit_id"].tolist()}).df()
+    centre = score if metric == "score" else scope_totals(con, viewer, period, None, (metric,),
+                                                            basic_credit=scheme.basic_credit)[metric]
     return score_map(scored, bounds, metric, centre, lang, level)
 
 
@@ -205,14 +204,14 @@ def assemble(con: duckdb.DuckDBPyConnection, viewer: Viewer, lang: str, month_te
     if bounds is None or period is None:
         return None
     as_of = bounds[1]
-    kpis = tuple(overview_kpis(con, viewer, period))
+    kpis = tuple(overview_kpis(con, viewer, period, basic_credit=PAGE_CREDIT))
     score = pages_data.scope_scored(con, viewer, period, Filters(), scheme_name)
     scored = pages_data.scored_units(con, viewer, "street", period, Filters(), scheme_name)
     best, worst = pages_data.best_and_worst(scored, RANK_N)
     week = this_week(con, viewer, as_of)
     return WallData(
         period=period, as_of=as_of, kpis=kpis, score=score,
-        trend=pages_data.trend(con, viewer, period, Filters(), TREND_METRICS),
+        trend=pages_data.trend(con, viewer, period, Filters(), TREND_METRICS, basic_credit=PAGE_CREDIT),
         categories=category_top(con, viewer, period, CATEGORY_N)[["category", "requests", "share", "change"]],
         best=ranking_columns(best, lang), worst=ranking_columns(worst, lang),
         week=week, alerts=week_alerts(con, viewer, week.period, as_of, scheme_name),

@@ -5,6 +5,8 @@ are summed per group key, from ``requests`` or from the additive roll-up table, 
 outer SELECT turns counts into metrics with the registry's expressions — so a rate is the
 same arithmetic whichever source its counts came from. Quantiles are exact (detail rows);
 stocks (backlog, overdue) are counted over every request received before the period end.
+The other SQL made from registry expressions is built here too (roll-up histogram bins, duration
+histograms, the rows behind a metric, per-category rate counts); static SQL lives in ``sql/`` files.
 Only identifiers from the registry and this module are formatted into SQL; values are bound.
 """
 from __future__ import annotations
@@ -12,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metrics.core.access import SCOPE_PREDICATE
+from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS
 from metrics.core.filters import Filters
-from metrics.core.registry import BY_ID, Metric
+from metrics.core.registry import BY_ID, Metric, hour_bin_sql
 from metrics.core.sqlfiles import read_sql
 
-IN_PERIOD = "r.received_at >= $start AND r.received_at < $end"
-IN_PERIOD_DAYS = "r.day >= $start_day AND r.day < $end_day"
 
 
 @dataclass(frozen=True)
@@ -144,3 +145,57 @@ def level_grouping(level: str) -> Grouping:
                   "JOIN units lu ON lu.unit_id = a.ancestor_id WHERE lu.level = $level")
     return Grouping(key="lvl.ancestor_id", rows=rows, row_columns=columns,
                     join="JOIN lvl ON lvl.unit_id = r.unit_id", ctes=(lvl,))
+
+
+def binned_sql(grouping: Grouping, filters: Filters) -> str:
+    """Roll-up histogram counts per group key, kind of duration and bin (binned percentiles)."""
+    key = grouping.rollup_key or grouping.key
+    return (f"{with_clause(grouping.ctes)}\nSELECT {key} AS key, r.which, r.bin, sum(r.n) AS n FROM rollup_hist r "
+            f"{grouping.join}\nWHERE {scoped_where(filters, IN_PERIOD_DAYS)}\n"
+            f"GROUP BY {key}, r.which, r.bin")
+
+
+def histogram_sql(hours: str, filters: Filters, *, use_rollup: bool) -> str:
+    """Counts per duration bin (``bin``, ``n``) of one kind of duration in the period.
+
+    ``hours`` is the registry's per-row duration; from the roll-up, the kind is ``$which``.
+    """
+    if use_rollup:
+        return (f"SELECT r.bin, CAST(sum(r.n) AS BIGINT) AS n FROM rollup_hist r\n"
+                f"WHERE r.which = $which AND {scoped_where(filters, IN_PERIOD_DAYS)}\n"
+                "GROUP BY r.bin")
+    hours = f"({hours})"
+    return (f"SELECT {hour_bin_sql(hours)} AS bin, CAST(count(*) AS BIGINT) AS n FROM requests r\n"
+            f"WHERE {hours} IS NOT NULL AND {scoped_where(filters, IN_PERIOD)}\n"
+            "GROUP BY 1")
+
+
+def drill_predicate(metric_id: str | None) -> tuple[str, str, str]:
+    """(row condition, credit expression, hours expression) of the request rows behind a metric."""
+    if metric_id is None:
+        return IN_PERIOD, "NULL", "NULL"
+    m = BY_ID[metric_id]
+    if m.kind == "rate":
+        credit = " + ".join(
+            f"CASE WHEN {t.condition} THEN {'1' if t.weight is None else f'CAST(${t.weight} AS DOUBLE)'} ELSE 0 END"
+            for t in m.terms)
+        return f"{IN_PERIOD} AND {m.denominator}", f"CAST({credit} AS DOUBLE)", "NULL"
+    if m.kind == "quantile":
+        return f"{IN_PERIOD} AND ({m.duration}) IS NOT NULL", "NULL", m.duration
+    if m.kind == "stock":
+        return m.terms[0].condition, "NULL", "NULL"
+    if m.kind == "count" or m.per_10k_of == "requests":
+        return IN_PERIOD, "NULL", "NULL"
+    return "FALSE", "NULL", "NULL"   # staff_per_10k: not made of requests
+
+
+def rate_count_columns(rate_ids) -> list[str]:
+    """``<rate>_num`` (the credit sum) and ``<rate>_den`` aggregate columns of rates, over ``requests r``."""
+    cols = []
+    for rate in rate_ids:
+        metric = BY_ID[rate]
+        if metric.kind != "rate":
+            raise ValueError(f"{rate} is not a rate; a breakdown needs a numerator and a denominator")
+        den = f"CAST(sum(CASE WHEN {metric.denominator} THEN 1 ELSE 0 END) AS DOUBLE)"
+        cols += [f"{metric.numerator_agg_sql()} AS {rate}_num", f"{den} AS {rate}_den"]
+    return cols

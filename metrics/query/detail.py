@@ -13,12 +13,13 @@ import pandas as pd
 
 from metrics.core import sqldialect as sd
 from metrics.core.access import SCOPE_PREDICATE, Viewer
+from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS, received_between
 from metrics.core.filters import Filters
 from metrics.core.masking import mask_frame
 from metrics.core.periods import Period, previous
-from metrics.query.tables import BASIC_CREDIT, base_params, run, scoped
-from metrics.query.build import IN_PERIOD, IN_PERIOD_DAYS, scoped_where
-from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, hour_bin_sql
+from metrics.query.tables import base_params, run, scoped
+from metrics.query.build import drill_predicate, histogram_sql, scoped_where
+from metrics.core.registry import HOUR_BIN_EDGES
 from metrics.store.rollup import HISTOGRAMS, bin_bounds, rollup_ready
 from metrics.core.sqlfiles import read_sql
 
@@ -38,17 +39,8 @@ def duration_histogram(
     if which not in HISTOGRAMS:
         raise ValueError(f"histogram {which!r} is not one of {', '.join(HISTOGRAMS)}")
     filters = scoped(filters, unit_id)
-    params = {**base_params(viewer, period, filters, BASIC_CREDIT), "which": which}
-    if rollup_ready(con):
-        sql = (f"SELECT r.bin, CAST(sum(r.n) AS BIGINT) AS n FROM rollup_hist r\n"
-               f"WHERE r.which = $which AND {scoped_where(filters, IN_PERIOD_DAYS)}\n"
-               "GROUP BY r.bin")
-    else:
-        hours = f"({HISTOGRAMS[which]})"
-        sql = (f"SELECT {hour_bin_sql(hours)} AS bin, CAST(count(*) AS BIGINT) AS n FROM requests r\n"
-               f"WHERE {hours} IS NOT NULL AND {scoped_where(filters, IN_PERIOD)}\n"
-               "GROUP BY 1")
-    counts = run(con, sql, params)
+    params = {**base_params(viewer, period, filters), "which": which}
+    counts = run(con, histogram_sql(HISTOGRAMS[which], filters, use_rollup=rollup_ready(con)), params)
     lower, upper = bin_bounds()
     upper = np.where(np.arange(len(upper)) == len(HOUR_BIN_EDGES), np.inf, upper)
     full = pd.DataFrame({"bin": np.arange(len(lower)), "lower_hours": lower, "upper_hours": upper})
@@ -64,18 +56,16 @@ def category_top(
     """The ``n`` categories with most requests: category, requests, share, previous, change (relative)."""
     filters = scoped(filters, unit_id)
     before = previous(period)
-    params = {**base_params(viewer, period, filters, BASIC_CREDIT),
+    params = {**base_params(viewer, period, filters),
               "prev_start": before.params()["start"], "prev_end": before.params()["end"],
               "prev_start_day": before.start, "prev_end_day": before.end}
     if rollup_ready(con):
-        t, count, lo, hi, plo, phi = "r.day", "r.requests__t0", "$start_day", "$end_day", "$prev_start_day", "$prev_end_day"
-        table = "rollup_daily"
+        table, count, now = "rollup_daily", "r.requests__t0", IN_PERIOD_DAYS
+        before = received_between("$prev_start_day", "$prev_end_day", "r.day")
     else:
-        t, count, lo, hi, plo, phi = "r.received_at", "1", "$start", "$end", "$prev_start", "$prev_end"
-        table = "requests"
+        table, count, now, before = "requests", "1", IN_PERIOD, received_between("$prev_start", "$prev_end")
     sql = read_sql("category_top").format(
-        table=table, t=t, count=count, lo=lo, hi=hi, plo=plo, phi=phi, scope=SCOPE_PREDICATE,
-        filters=filters.where_sql())
+        table=table, count=count, now=now, before=before, scope=SCOPE_PREDICATE, filters=filters.where_sql())
     frame = run(con, sql, params)
     total = frame["requests"].sum()
     frame["share"] = frame["requests"] / total if total else np.nan
@@ -94,39 +84,20 @@ def hour_weekday(
     wd, hr = sd.iso_weekday("r.received_at"), sd.hour_of_day("r.received_at")
     sql = (f"SELECT {wd} AS weekday, {hr} AS hour, CAST(count(*) AS BIGINT) AS requests FROM requests r\n"
            f"WHERE {scoped_where(filters, IN_PERIOD)}\nGROUP BY {wd}, {hr}")
-    counts = run(con, sql, base_params(viewer, period, filters, BASIC_CREDIT))
+    counts = run(con, sql, base_params(viewer, period, filters))
     grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
     series = counts.set_index(["weekday", "hour"])["requests"].reindex(grid, fill_value=0)
     return series.astype("int64").reset_index()
 
 
-def _drill_predicate(metric_id: str | None) -> tuple[str, str, str]:
-    """(row condition, credit expression, hours expression) of the rows behind a metric."""
-    if metric_id is None:
-        return IN_PERIOD, "NULL", "NULL"
-    m = BY_ID[metric_id]
-    if m.kind == "rate":
-        credit = " + ".join(
-            f"CASE WHEN {t.condition} THEN {'1' if t.weight is None else f'CAST(${t.weight} AS DOUBLE)'} ELSE 0 END"
-            for t in m.terms)
-        return f"{IN_PERIOD} AND {m.denominator}", f"CAST({credit} AS DOUBLE)", "NULL"
-    if m.kind == "quantile":
-        return f"{IN_PERIOD} AND ({m.duration}) IS NOT NULL", "NULL", m.duration
-    if m.kind == "stock":
-        return m.terms[0].condition, "NULL", "NULL"
-    if m.kind == "count" or m.per_10k_of == "requests":
-        return IN_PERIOD, "NULL", "NULL"
-    return "FALSE", "NULL", "NULL"   # staff_per_10k: not made of requests
-
-
 def drill_rows(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
     unit_id: str | None = None, metric_id: str | None = None, order_by: str = "received_at",
-    descending: bool = True, page: int = 1, page_size: int = 50, basic_credit: float = BASIC_CREDIT,
+    descending: bool = True, page: int = 1, page_size: int = 50, *, basic_credit: float,
 ) -> tuple[pd.DataFrame, int]:
     """The request rows behind a number and how many there are in all.
 
-    For a rate: its denominator rows, with ``credit`` = the row's numerator credit (1, 0.9, 0);
+    For a rate: its denominator rows, with ``credit`` = the row's numerator credit (1, ``basic_credit``, 0);
     for a percentile: the rows with a duration, with ``hours``; for backlog / overdue: the rows
     open at the period end. Personal fields are masked unless ``viewer.may_see_personal``.
     """
@@ -135,9 +106,9 @@ def drill_rows(
     if page < 1 or page_size < 1:
         raise ValueError("page and page_size start at 1")
     filters = scoped(filters, unit_id)
-    condition, credit, hours = _drill_predicate(metric_id)
+    condition, credit, hours = drill_predicate(metric_id)
     where = scoped_where(filters, condition)
-    params = {**base_params(viewer, period, filters, basic_credit),
+    params = {**base_params(viewer, period, filters), "basic_credit": float(basic_credit),
               "limit": page_size, "offset": (page - 1) * page_size}
     total = int(run(con, f"SELECT count(*) AS n FROM requests r WHERE {where}", params)["n"].iloc[0])
     direction = "DESC" if descending else "ASC"

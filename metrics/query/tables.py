@@ -19,17 +19,14 @@ import pandas as pd
 from metrics.core import sqldialect as sd
 from metrics.core.access import Viewer
 from metrics.core.filters import Filters
+from metrics.core.levels import LEVELS
 from metrics.core.periods import Period, previous, same_period_last_year
-from metrics.query.build import (
-    IN_PERIOD_DAYS, Grouping, build_aggregate_sql, level_grouping, scoped_where, with_clause,
-)
-from metrics.core.registry import BY_ID, DEFAULT_PARAMS, HOUR_BIN_EDGES, Metric, resolve
+from metrics.query.build import Grouping, binned_sql, build_aggregate_sql, level_grouping
+from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, Metric, resolve
 from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_state
 from metrics.core.sqlfiles import read_sql
 
-LEVELS = ("city", "district", "street", "community", "grid", "department")
 Source = Literal["auto", "detail", "rollup"]
-BASIC_CREDIT = DEFAULT_PARAMS["basic_credit"]
 ALL = "'all'"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -40,11 +37,11 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> 
     return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
 
 
-def base_params(viewer: Viewer, period: Period, filters: Filters, basic_credit: float) -> dict[str, object]:
+def base_params(viewer: Viewer, period: Period, filters: Filters) -> dict[str, object]:
+    """The period, scope and filter values every query over requests binds."""
     return {
         **period.params(), "start_day": period.start, "end_day": period.end,
         **viewer.scope_params(), **filters.params(), "rows_unit": filters.unit_id,
-        "basic_credit": float(basic_credit),
     }
 
 
@@ -77,7 +74,7 @@ def _aggregate(
     metrics = resolve(metric_ids)
     use_rollup = _use_rollup(con, source, binned)
     sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=use_rollup, quantiles=not binned)
-    params = {**base_params(viewer, period, filters, basic_credit), **(extra or {})}
+    params = {**base_params(viewer, period, filters), "basic_credit": float(basic_credit), **(extra or {})}
     frame = run(con, sql, params)
     if binned and any(m.kind == "quantile" for m in metrics):
         _fill_binned(con, frame, metrics, grouping, filters, params)
@@ -87,11 +84,7 @@ def _aggregate(
 def _fill_binned(con, frame: pd.DataFrame, metrics: tuple[Metric, ...], grouping: Grouping,
                  filters: Filters, params: dict[str, object]) -> None:
     """Percentiles from the merged roll-up histogram bins (see the registry note for the error)."""
-    key = grouping.rollup_key or grouping.key
-    sql = (f"{with_clause(grouping.ctes)}\nSELECT {key} AS key, r.which, r.bin, sum(r.n) AS n FROM rollup_hist r {grouping.join}\n"
-           f"WHERE {scoped_where(filters, IN_PERIOD_DAYS)}\n"
-           f"GROUP BY {key}, r.which, r.bin")
-    bins = run(con, sql, params)
+    bins = run(con, binned_sql(grouping, filters), params)
     key_col = frame.columns[0]
     width = len(HOUR_BIN_EDGES) + 1
     hist: dict[tuple[object, str], np.ndarray] = {}
@@ -109,9 +102,12 @@ def _fill_binned(con, frame: pd.DataFrame, metrics: tuple[Metric, ...], grouping
 def unit_table(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, level: str, period: Period,
     filters: Filters | None = None, metric_ids: tuple[str, ...] | list[str] | None = None,
-    basic_credit: float = BASIC_CREDIT, *, source: Source = "auto", binned: bool = False,
+    *, basic_credit: float, source: Source = "auto", binned: bool = False,
 ) -> pd.DataFrame:
     """One row per unit of ``level`` in the viewer's scope (units without requests included).
+
+    ``basic_credit`` is the scheme parameter of 满意率 (a 基本满意 answer counts that much); there
+    is no default here: the caller names its scheme's value, or the registry's for unscored pages.
 
     With ``filters.unit_id`` the rows are that unit's subtree (its own row at its own level).
     Levels above the viewer's scope unit give no rows.
@@ -131,8 +127,8 @@ def _population_rows(key_sql: str) -> str:
 
 def scope_totals(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
-    metric_ids: tuple[str, ...] | list[str] | None = None, basic_credit: float = BASIC_CREDIT,
-    *, source: Source = "auto", binned: bool = False,
+    metric_ids: tuple[str, ...] | list[str] | None = None,
+    *, basic_credit: float, source: Source = "auto", binned: bool = False,
 ) -> dict[str, float | None]:
     """Every metric over the viewer's whole scope (or the filter unit), as {metric_id: value}."""
     grouping = Grouping(key=ALL, rows=_population_rows(ALL), row_columns=("key",))
@@ -186,7 +182,7 @@ def _next_bucket(key: dt.date, grain: str) -> dt.date:
 def time_series(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, metric_ids: tuple[str, ...] | list[str], period: Period,
     grain: str = "month", unit_id: str | None = None, filters: Filters | None = None,
-    basic_credit: float = BASIC_CREDIT, *, source: Source = "auto", binned: bool = False,
+    *, basic_credit: float, source: Source = "auto", binned: bool = False,
 ) -> pd.DataFrame:
     """One row per ``grain`` bucket of ``period`` (empty buckets included): bucket, bucket_end, metrics.
 
@@ -218,11 +214,11 @@ def change(metric_id: str, value: float | None, before: float | None) -> float |
 
 def totals_with_comparisons(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, filters: Filters | None = None,
-    metric_ids: tuple[str, ...] | list[str] | None = None, basic_credit: float = BASIC_CREDIT,
+    metric_ids: tuple[str, ...] | list[str] | None = None, *, basic_credit: float,
 ) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, float | None]]:
     """:func:`scope_totals` of ``period``, of the previous period and of the same period last year."""
     return tuple(
-        scope_totals(con, viewer, p, filters, metric_ids, basic_credit)
+        scope_totals(con, viewer, p, filters, metric_ids, basic_credit=basic_credit)
         for p in (period, previous(period), same_period_last_year(period))
     )
 
@@ -230,10 +226,10 @@ def totals_with_comparisons(
 def compare_periods(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period,
     metric_ids: tuple[str, ...] | list[str] | None = None, filters: Filters | None = None,
-    basic_credit: float = BASIC_CREDIT,
+    *, basic_credit: float,
 ) -> pd.DataFrame:
     """metric_id, value, previous, last_year, mom (vs previous period), yoy (vs same period last year)."""
-    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit)
+    now, before, last = totals_with_comparisons(con, viewer, period, filters, metric_ids, basic_credit=basic_credit)
     return pd.DataFrame([
         {"metric_id": m, "value": now[m], "previous": before[m], "last_year": last[m],
          "mom": change(m, now[m], before[m]), "yoy": change(m, now[m], last[m])}

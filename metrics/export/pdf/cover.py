@@ -20,7 +20,10 @@ def _scheme_lines(book: ScorecardBook, lang: str) -> list[str]:
     rules = [f"{tx(k, lang)}: {r.note or metric_label(r.metric, lang)}" for k, rs in
              (("bonus", s.bonus), ("deduction", s.deductions)) for r in rs]
     grades = " · ".join(f"{g.name_zh if lang == 'zh' else g.name_en} ≥{g.min:g}" for g in s.grades)
-    return [
+    if s.grades_by == "quartiles":
+        grades = " · ".join(f"{g.name_zh if lang == 'zh' else g.name_en} ≥{q}" for g, q in
+                            zip(s.grades, ("Q3", "Q2", "Q1", "0")))
+    return ([book.left_out_note(lang)] if book.left_out else []) + [
         f"{tx('indicator', lang)}: {pct}",
         f"{tx('period', lang)}: {period_kind_label(s.period.kind, s.period.start_day, lang)} · "
         f"{tx('min_volume', lang)}: {s.min_volume.n}（{s.min_volume.basis}） · "

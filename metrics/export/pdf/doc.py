@@ -18,15 +18,20 @@ class FontMissing(RuntimeError):
     """The Noto CJK fonts are not installed (Debian: apt-get install fonts-noto-cjk)."""
 
 
+def add_cjk_fonts(pdf: FPDF) -> None:
+    """Register Noto Sans CJK SC (regular and bold) as the font family 'noto' (embedded as subsets)."""
+    for style, file in (("", "NotoSansCJK-Regular.ttc"), ("B", "NotoSansCJK-Bold.ttc")):
+        path = FONT_DIR / file
+        if not path.exists():
+            raise FontMissing(f"{path} is missing: install fonts-noto-cjk")
+        pdf.add_font("noto", style, str(path), collection_font_number=CJK_SC)
+
+
 class Doc(FPDF):
     def __init__(self, book: ScorecardBook, lang: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.book, self.lang = book, lang
-        for style, file in (("", "NotoSansCJK-Regular.ttc"), ("B", "NotoSansCJK-Bold.ttc")):
-            path = FONT_DIR / file
-            if not path.exists():
-                raise FontMissing(f"{path} is missing: install fonts-noto-cjk")
-            self.add_font("noto", style, str(path), collection_font_number=CJK_SC)
+        add_cjk_fonts(self)
         self.set_auto_page_break(False)
         self.set_margins(LEFT, TOP, LEFT)
         self.set_font("noto", "", 9)

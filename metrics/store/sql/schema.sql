@@ -1,4 +1,4 @@
--- GridScore store schema (DESIGN §3). Bump SCHEMA_VERSION in metrics/store.py when this changes.
+-- GridScore store schema (DESIGN §3). Bump SCHEMA_VERSION in metrics/store/snapshots.py when this changes.
 CREATE TABLE IF NOT EXISTS gridscore_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS requests (
     dept_id          TEXT,
     lat              DOUBLE,
     lon              DOUBLE,
+    -- how unit_id was found: point in polygon, from names/ids, neither (the city), a default
+    -- coordinate, or a point outside every boundary (DESIGN §3)
+    location_status  TEXT CHECK (location_status IN ('point', 'named', 'unplaced', 'placeholder', 'outside')),
     urgency          TEXT CHECK (urgency IN ('urgent', 'normal')),
     respond_by       TIMESTAMP,
     resolve_by       TIMESTAMP,
@@ -86,4 +89,14 @@ CREATE TABLE IF NOT EXISTS rejects (
     row_number BIGINT NOT NULL,
     raw       TEXT,                -- the original row as JSON
     reasons   TEXT NOT NULL        -- '; '-separated, each naming the field
+);
+
+-- Field coverage per import: which of our columns the source supplied, and how many rows had a value.
+CREATE TABLE IF NOT EXISTS import_fields (
+    import_id       TEXT NOT NULL,
+    field           TEXT NOT NULL,     -- our column (request_id, received_at, ..., unit, dept)
+    source_column   TEXT,              -- the source header (or headers, ' / '-joined); NULL for a constant
+    rows_with_value BIGINT NOT NULL,   -- rows read with a non-empty value
+    rows_read       BIGINT NOT NULL,
+    PRIMARY KEY (import_id, field)
 );
