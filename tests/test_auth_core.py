@@ -16,6 +16,7 @@ from metrics.core.auth import ConfigError, User, load_config
 from metrics.core.csvsafe import safe_cell, safe_frame
 from metrics.core.filters import Filters
 from metrics.core.periods import parse_period
+from metrics.present.common import PAGE_CREDIT
 from metrics.core.throttle import LoginThrottle
 
 SECRET = "k" * 32
@@ -158,10 +159,11 @@ def test_a_filter_naming_another_unit_gives_nothing(scoped):
 
     con, viewer, street, other = scoped
     period, crafted = parse_period("2026-09"), Filters(unit_id=other)
-    totals = tables.scope_totals(con, viewer, period, crafted, ("requests", "resolution_rate"))
+    totals = tables.scope_totals(con, viewer, period, crafted, ("requests", "resolution_rate"), basic_credit=PAGE_CREDIT)
     assert totals["requests"] == 0 and pd.isna(totals["resolution_rate"])
-    assert tables.unit_table(con, viewer, "community", period, crafted).empty
-    rows, total = qdetail.drill_rows(con, viewer, period, crafted, None, None, "received_at", True, 1, 50)
+    assert tables.unit_table(con, viewer, "community", period, crafted, basic_credit=PAGE_CREDIT).empty
+    rows, total = qdetail.drill_rows(con, viewer, period, crafted, None, None, "received_at", True, 1, 50,
+                                     basic_credit=PAGE_CREDIT)
     assert total == 0 and rows.empty
     assert qdetail.category_top(con, viewer, period, 10, crafted).empty
     assert map_data.points(con, viewer, period, crafted).empty
@@ -174,8 +176,8 @@ def test_population_of_another_unit_is_not_disclosed(scoped):
 
     con, viewer, street, other = scoped
     period = parse_period("2026-09")
-    mine = scope_totals(con, viewer, period, Filters(unit_id=street), ("requests_per_10k",))
-    theirs = scope_totals(con, viewer, period, Filters(unit_id=other), ("requests_per_10k",))
+    mine = scope_totals(con, viewer, period, Filters(unit_id=street), ("requests_per_10k",), basic_credit=PAGE_CREDIT)
+    theirs = scope_totals(con, viewer, period, Filters(unit_id=other), ("requests_per_10k",), basic_credit=PAGE_CREDIT)
     assert mine["requests_per_10k"] > 0 and pd.isna(theirs["requests_per_10k"])
 
 
@@ -183,5 +185,5 @@ def test_unit_viewer_csv_of_another_unit_is_header_only(scoped):
     from metrics.present.rows import rows_csv
 
     con, viewer, street, other = scoped
-    text = rows_csv(con, viewer, parse_period("2026-09"), Filters(unit_id=other), None).decode("utf-8-sig")
+    text = rows_csv(con, viewer, parse_period("2026-09"), Filters(unit_id=other), None, basic_credit=PAGE_CREDIT).decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(text)))) == 1

@@ -9,7 +9,7 @@ import streamlit as st
 from metrics.ingest.boundaries import import_boundaries
 from metrics.ingest.coords import CRS
 from metrics.ingest.importer import ImportResult
-from metrics.ingest.mapping import UNIT_LEVELS
+from metrics.core.levels import LEVELS as UNIT_LEVELS
 from metrics.ingest.readers import ReadError
 from metrics.ingest.units import import_units
 from metrics.store.snapshots import StoreError
