@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-ACTIONS = ("login", "login_failed", "login_locked", "logout", "import", "rollback", "export",
+ACTIONS = ("login", "login_failed", "login_locked", "logout", "import", "rollback", "redo", "export",
            "scheme_save", "mapping_save", "user_add", "user_passwd", "user_remove")
 _TAIL = 65536
 
