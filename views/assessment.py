@@ -11,7 +11,6 @@ from views import assessment_data as data
 from views import assessment_export as export
 from views import assessment_tabs as tabs
 from views.state import lang, url_param
-from views.ui import md_text
 
 language = lang()
 st.title(tx("page.title", language))
@@ -50,15 +49,15 @@ scheme = export.weights_editor(base, language)
 period = data.period_of(scheme, month)
 st.caption(f"{tx('period', language)}: {period.label} · {period.start:%Y-%m-%d} – {period.last_day:%Y-%m-%d} "
            f"({period_kind_label(scheme.period.kind, scheme.period.start_day, language)}) · "
-           f"{md_text(scheme.title_zh if language == 'zh' else scheme.title_en)} v{scheme.version}")
+           f"{scheme.title_zh if language == 'zh' else scheme.title_en} v{scheme.version}")
 
 book = data.book(scheme, period, level)
 if not book.ranking or all(c.requests == 0 for c in book.ranking):
-    st.info(md_text(defaults.empty_level_message(in_scope, period, level, with_data, language) if in_scope
-                    else tx("no_requests", language, period=period.label)))
+    st.info(defaults.empty_level_message(in_scope, period, level, with_data, language) if in_scope
+            else tx("no_requests", language, period=period.label))
     st.stop()
 if (cannot := data.cannot_score(scheme, period, level, language)) is not None:
-    st.info(md_text(cannot))
+    st.info(cannot)
     st.stop()
 
 names = ("tab.ranking", "tab.lists", "tab.card", "tab.compare", "tab.fairness", "tab.export")

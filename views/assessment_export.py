@@ -115,6 +115,9 @@ def _download(label: str, fmt: str, files: dict[str, bytes], scheme: Scheme, per
 
 
 def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
+    """Scorecard files, the bulletin and the export log, for roles that may export (each download audited)."""
+    if not current_user().can("export"):
+        return
     st.caption(tx("export_note", language, n=len(book.ranking)))
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -205,6 +208,8 @@ def _batch(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lang
 def unit_downloads(book: ScorecardBook, scheme: Scheme, period: Period, level: str, card: UnitCard,
                    language: str) -> None:
     """This unit's scorecard as Excel (at once) and PDF (on request)."""
+    if not current_user().can("export"):
+        return
     units = (card.unit_id,)
     c1, c2 = st.columns(2)
     with c1:
