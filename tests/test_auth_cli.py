@@ -133,7 +133,11 @@ def test_command_line_imports_rollbacks_and_exports_are_audited(env, tmp_path, m
     monkeypatch.setenv("GRIDSCORE_USER", "ops")
     assert run("import", str(tmp_path / "a.csv"), "--db", str(db), "--quiet").returncode == 0
     assert run("rollback", "--db", str(db)).returncode == 0
+    assert run("rollback", "--db", str(db), "--redo").returncode == 0
     entries = audit.read(config.audit_log)[::-1]
-    assert [(e["action"], e["who"], e["via"]) for e in entries] == [("import", "ops", "cli"), ("rollback", "ops", "cli")]
+    assert [(e["action"], e["who"], e["via"]) for e in entries] == [
+        ("import", "ops", "cli"), ("rollback", "ops", "cli"), ("redo", "ops", "cli")]
     assert entries[0]["inserted"] == 20 and entries[0]["file"].endswith("a.csv")
+    assert (entries[1]["requests_before"], entries[1]["requests_after"]) == (20, 0)
+    assert (entries[2]["requests_before"], entries[2]["requests_after"]) == (0, 20)
     assert audit.verify(config.audit_log, config.cookie_secret) == []
