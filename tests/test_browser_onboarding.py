@@ -149,6 +149,11 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
         page.get_by_role("button", name="保存映射").click()
         page.get_by_text(re.compile("已保存预设 nyc-edited")).wait_for(timeout=60_000)
         saved = load_mapping(tmp_path / "presets" / "nyc-edited.toml")
+        from metrics.core import audit   # every load and the preset save, by the signed-in admin
+        done = [(e["who"], e["action"], e.get("kind") or e.get("name")) for e in audit.read(tmp_path / "audit.jsonl")[::-1]
+                if e["action"] in ("import", "mapping_save")]
+        assert done == [("root", "import", "units"), ("root", "import", "boundaries"), ("root", "import", "requests"),
+                        ("root", "mapping_save", "nyc-edited")]
         assert saved.columns["category"] == ("Descriptor",) and saved.columns["request_id"] == ("Unique Key",)
         # the edited field took effect: categories are the Descriptor column
         con = duckdb.connect(str(db), read_only=True)
