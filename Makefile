@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= $(or $(GRIDSCORE_DB),data/gridscore.duckdb)
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: run test venv demo sysdeps bench clean
@@ -23,7 +24,7 @@ demo: venv
 	$(PY) -m metrics demo --db $(DB)
 
 run: venv $(DB)
-	GRIDSCORE_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	GRIDSCORE_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 sysdeps:
 	@bash scripts/sysdeps.sh

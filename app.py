@@ -1,11 +1,19 @@
-"""GridScore: the frame and router. Pages live in views/; logic lives in metrics/."""
+"""GridScore: the frame and router. Pages live in views/; logic lives in metrics/.
+
+Auth is enforced here, once, for every page: the navigation holds only the pages the signed-in
+user's role may open (metrics.core.auth.pages_for), so any other URL is not a page at all; before
+signing in (auth on) the login page is the only page.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
+from metrics.core.auth import ConfigError, User, pages_for
 from metrics.core.i18n import LANGS
 from metrics.store.snapshots import StoreError, default_path
+from views import auth
 from views.state import connection, lang, tr
+from views.ui import md_text
 
 st.set_page_config(page_title="GridScore 网格治理效能评估看板", page_icon="🏙️", layout="wide")
 
@@ -42,9 +50,10 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _pages() -> dict[str, list[st.Page]]:
+def _pages(allowed: tuple[str, ...]) -> dict[str, list[st.Page]]:
+    """The user's pages in PAGES order; the first of them is the default at "/"."""
     groups: dict[str, list[st.Page]] = {}
-    for i, (group, name, icon) in enumerate(PAGES):
+    for i, (group, name, icon) in enumerate(p for p in PAGES if p[1] in allowed):
         groups.setdefault(tr(f"nav.group.{group}"), []).append(st.Page(
             f"views/{name}.py", title=tr(f"nav.{name}"), url_path="" if i == 0 else name,
             icon=icon, default=i == 0,
@@ -52,9 +61,21 @@ def _pages() -> dict[str, list[st.Page]]:
     return groups
 
 
-def _welcome(page: st.Page) -> bool:
-    """On a store without requests (or no store), every page but /data shows a welcome linking to
-    /data instead of its charts; True if it did."""
+def _signed_in() -> tuple[User | None, str]:
+    try:
+        config = auth.settings()
+    except ConfigError as exc:  # auth misconfigured: serve nothing rather than fall open
+        st.error(f"{tr('auth.config_error')}: {md_text(exc)}")
+        st.stop()
+    user = auth.signed_in(config)
+    if user is not None:
+        auth.sidebar(user, config)
+    return user, config.mode
+
+
+def _welcome(page: st.Page, allowed: tuple[str, ...]) -> bool:
+    """On a store without requests (or no store), every page but /data shows a welcome instead of
+    its charts (linking to /data when the user may open it); True if it did."""
     if page.url_path == "data":
         return False
     path = default_path()
@@ -64,18 +85,25 @@ def _welcome(page: st.Page) -> bool:
             return False
         name = "coalesce(name_en, name)" if lang() == "en" else "name"
         city = con.execute(f"SELECT min({name}) FROM units WHERE level = 'city'").fetchone()[0]
-        body = tr("welcome.body", city=city or "")
+        body = tr("welcome.body", city=md_text(city or ""))
     except StoreError:
         if path.exists():
             return False   # a broken store: the page says why
         body = tr("welcome.no_store", path=path)
     st.title(tr("welcome.title"))
     st.info(body, icon=":material/waving_hand:")
-    st.page_link("views/data.py", label=tr("nav.data"), icon=":material/database:")
+    if "data" in allowed:
+        st.page_link("views/data.py", label=tr("nav.data"), icon=":material/database:")
     return True
 
 
 _language_switch()
-current = st.navigation(_pages())
-if not _welcome(current):
-    current.run()
+user, mode = _signed_in()
+if user is None:
+    st.navigation([st.Page(auth.login_page, title=tr("auth.login"), url_path="login",
+                           icon=":material/login:")], position="hidden").run()
+else:
+    allowed = pages_for(user, mode)
+    current = st.navigation(_pages(allowed))
+    if not _welcome(current, allowed):
+        current.run()

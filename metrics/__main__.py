@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("metrics.cli.rollback", "restore the previous snapshot of the store"),
     "scores": ("metrics.cli.scores", "assessment scores for one period and scheme"),
     "scorecard": ("metrics.cli.scorecard", "write scorecards as xlsx / pdf / csv"),
+    "user": ("metrics.cli.user", "add, change, list or remove dashboard accounts"),
     "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
     "quality": ("metrics.cli.quality", "data quality: coverage, placement, timing anomalies, duplicates, rejects"),
 }

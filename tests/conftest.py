@@ -27,6 +27,11 @@ CHROMIUM_ARGS = [
 DEMO_END = dt.date(2026, 10, 1)     # fixed, so tests don't move with the calendar
 DEMO_REQUESTS = 40_000
 DEMO_SEED = 11
+# Tests see auth as configured by their own fixtures (tests/auth_fixtures.py), never a gridscore.toml
+# lying in the working copy: without one of those fixtures auth is off.
+os.environ["GRIDSCORE_CONFIG"] = str(ROOT / "tests" / "no-such-config.toml")
+for _key in ("GRIDSCORE_AUTH", "GRIDSCORE_COOKIE_SECRET", "GRIDSCORE_USERS", "GRIDSCORE_AUDIT_LOG"):
+    os.environ.pop(_key, None)
 
 
 @pytest.fixture(scope="session")
@@ -59,10 +64,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(db: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Start `streamlit run app.py` cold against db; yield its base URL; stop it after."""
+def running_server(db: Path, timeout: float = 60.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start `streamlit run app.py` cold against db (with extra ``env``); yield its base URL; stop it after."""
     port = free_port()
-    env = {**os.environ, "GRIDSCORE_DB": str(db)}
+    env = {**os.environ, "GRIDSCORE_DB": str(db), **(env or {})}
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"server-{port}.log", "w")
     proc = subprocess.Popen(

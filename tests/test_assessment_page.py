@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrics.core import audit
+from tests.auth_fixtures import local_auth, sign_in
 from metrics.assess.engine import assess, scheme_period
 from metrics.assess.schemes import SCHEMES_DIR, load_scheme
 from metrics.core.access import DEMO_VIEWER
@@ -23,8 +25,10 @@ def page(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("GRIDSCORE_EXPORT_LOG", str(tmp_path / "exports.jsonl"))
     monkeypatch.setenv("GRIDSCORE_CUSTOM_SCHEMES", str(tmp_path / "custom"))
 
-    def run(**query: str) -> AppTest:
+    def run(user: tuple[str, str] | None = None, **query: str) -> AppTest:
         at = AppTest.from_file(PAGE, default_timeout=180)
+        if user is not None:
+            sign_in(at, *user)
         for key, value in query.items():
             at.query_params[key] = value
         return at.run()
@@ -133,21 +137,36 @@ def test_weight_edit_rebalances_and_reranks(page, demo_store):
     assert ranked["综合得分"].tolist() == pytest.approx(scored.loc[ranked["单位编码"], "score"].tolist(), abs=1e-9)
 
 
-def test_save_version_writes_custom_not_shipped(page, tmp_path):
+def test_save_version_writes_custom_not_shipped(page, tmp_path, monkeypatch):
+    config = local_auth(tmp_path, monkeypatch, {"考核办 李": ("evaluator", None)})
     shipped = {p.name: p.read_bytes() for p in SCHEMES_DIR.glob("*.toml")}
-    at = page()
+    at = page(user=("考核办 李", "evaluator"))
     prefix = "as_w_beijing-3rates_1.0"
     at.number_input(key=f"{prefix}_response_rate").set_value(0.2).run()
-    at.text_input(key=f"{prefix}_author").input("考核办 李")
     at.text_area(key=f"{prefix}_note").input("试行")
     at.button[[b.label for b in at.button].index("保存")].click().run()
     assert not at.exception and not at.error
     saved = list((tmp_path / "custom").glob("*.toml"))
     assert [p.name for p in saved] == ["beijing-3rates-custom-v1.toml"]
-    assert "author = \"考核办 李\"" in saved[0].read_text(encoding="utf-8")
+    assert "author = \"考核办 李\"" in saved[0].read_text(encoding="utf-8"), "the author is the signed-in account"
+    [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "scheme_save"]
+    assert entry["who"] == "考核办 李" and entry["file"] == "beijing-3rates-custom-v1.toml"
     assert {p.name: p.read_bytes() for p in SCHEMES_DIR.glob("*.toml")} == shipped
     again = page()
     assert any("beijing-3rates-custom" in o for o in again.selectbox(key="as_scheme").options)
+
+
+@pytest.mark.parametrize("auth_on", [False, True], ids=["auth-off", "leader"])
+def test_saving_a_scheme_needs_an_evaluator(page, tmp_path, monkeypatch, auth_on):
+    """With auth off (anonymous, read-only) or as a leader there is no save form; off says how to turn auth on."""
+    if auth_on:
+        local_auth(tmp_path, monkeypatch, {"boss": ("leader", None)})
+    at = page(user=("boss", "leader") if auth_on else None)
+    assert not at.exception
+    assert "保存" not in [b.label for b in at.button]
+    assert not list((tmp_path / "custom").glob("*.toml"))
+    notes = [c.value for c in at.caption]
+    assert any("gridscore.toml" in n for n in notes) != auth_on
 
 
 def test_pdf_and_batch_buttons_run(page):

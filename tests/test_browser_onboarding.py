@@ -2,6 +2,7 @@
 a city: load the boroughs in the Units tab and the NYC neighbourhoods in the Boundaries tab, upload the NYC 311 file, change one
 mapping field (category <- Descriptor), dry run (nothing written), import, and the overview then
 counts the new rows. Every figure is checked against the store or pandas over the source file.
+Loading is for administrators: the server runs with local auth and the test signs in as an admin.
 Screenshots go to test-artifacts/onboarding-*.png."""
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from metrics.ingest.mapping import DEFAULT_NULLS, load_mapping
 from metrics.ingest.service import preview
 from metrics.ingest.onboard import sniff, with_columns
 from metrics.present.onboarding import dry_run
+from tests.auth_fixtures import PASSWORD, SECRET
 from tests.conftest import ROOT, assert_no_error, open_page, running_server, screenshot, wait_idle
 from tests.test_realdata import DATA
 
@@ -38,6 +40,28 @@ def selected(page, label: str) -> str:
     return page.get_by_label(label, exact=True).input_value().strip()
 
 
+def signed_in(browser, url: str, **size):
+    """A page of ``url`` after signing in as the admin account (the session holds the login)."""
+    page = open_page(browser, url, **size)
+    page.get_by_label("账号").fill("root")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('input[type="password"]', state="detached", timeout=90_000)
+    wait_idle(page, 90_000)
+    return page
+
+
+def admin_config(home: Path) -> dict[str, str]:
+    """Local auth with one admin account, ``root``: the server environment naming it."""
+    from metrics.core.accounts import add_account
+
+    (home / "gridscore.toml").write_text(
+        f'[auth]\nmode = "local"\ncookie_secret = "{SECRET}"\nusers_file = "users.json"\naudit_log = "audit.jsonl"\n',
+        encoding="utf-8")
+    add_account(home / "users.json", "root", "admin", None, PASSWORD)
+    return {"GRIDSCORE_CONFIG": str(home / "gridscore.toml")}
+
+
 def store_count(db: Path, sql: str) -> object:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -53,8 +77,11 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
                     "--tz", "America/New_York"], cwd=ROOT, check=True, capture_output=True)
     source = DATA / "nyc311-100.csv"
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    with running_server(db) as url:
-        page = open_page(browser, f"{url}/data", width=1600, height=1000, timeout_ms=120_000)
+    with running_server(db, env=admin_config(tmp_path)) as url:
+        page = signed_in(browser, url, width=1600, height=1000, timeout_ms=120_000)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="数据管理").click()
+        page.get_by_role("tab", name="单位层级").wait_for(timeout=90_000)
+        wait_idle(page)
         # the boroughs as districts, through the same function as `metrics units`
         boroughs = ["MANHATTAN", "BROOKLYN", "QUEENS", "BRONX", "STATEN ISLAND"]
         units = tmp_path / "boroughs.csv"
@@ -122,6 +149,11 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
         page.get_by_role("button", name="保存映射").click()
         page.get_by_text(re.compile("已保存预设 nyc-edited")).wait_for(timeout=60_000)
         saved = load_mapping(tmp_path / "presets" / "nyc-edited.toml")
+        from metrics.core import audit   # every load and the preset save, by the signed-in admin
+        done = [(e["who"], e["action"], e.get("kind") or e.get("name")) for e in audit.read(tmp_path / "audit.jsonl")[::-1]
+                if e["action"] in ("import", "mapping_save")]
+        assert done == [("root", "import", "units"), ("root", "import", "boundaries"), ("root", "import", "requests"),
+                        ("root", "mapping_save", "nyc-edited")]
         assert saved.columns["category"] == ("Descriptor",) and saved.columns["request_id"] == ("Unique Key",)
         # the edited field took effect: categories are the Descriptor column
         con = duckdb.connect(str(db), read_only=True)
@@ -135,8 +167,8 @@ def test_onboarding_in_the_browser(tmp_path: Path, browser, monkeypatch: pytest.
         # the overview counts the new rows, over the whole span of the data
         span = store_count(db, "SELECT strftime(min(received_at), '%Y-%m-%d') || '..' || "
                                "strftime(max(received_at), '%Y-%m-%d') FROM requests")
-        page.goto(f"{url}/?period={span}")
-        wait_idle(page, 120_000)
+        page.context.close()
+        page = signed_in(browser, f"{url}/?period={span}", width=1600, height=1000, timeout_ms=120_000)
         page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
         first = page.locator('[data-testid="stMetric"]').first
         assert first.locator('[data-testid="stMetricValue"]').inner_text().strip() == "100"

@@ -61,6 +61,81 @@ def test_preview_shows_only_the_first_rows_of_a_large_csv(tmp_path: Path) -> Non
     assert list(frame["request_id"])[:2] == ["P0", "P1"]
 
 
+def _data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    write_hotline_csv(tmp_path / "a.csv", 20, "utf-8")
+    import_files(db, [tmp_path / "a.csv"])
+    import_files(db, [tmp_path / "a.csv"])   # a second snapshot: there is something to roll back to
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    return AppTest.from_file(PAGE, default_timeout=30)
+
+
+def test_auth_off_refuses_upload_and_rollback_and_says_how_to_turn_auth_on(tmp_path, monkeypatch) -> None:
+    at = _data_page(tmp_path, monkeypatch).run()
+    assert not at.exception
+    assert not at.get("file_uploader"), "anonymous visitors get no upload"
+    assert "rollback" not in [b.key for b in at.button]
+    assert any("gridscore.toml" in i.value and "metrics user add" in i.value for i in at.info)
+    assert "rows_read" in at.dataframe[-1].value.columns, "the import history comes last: no audit log"
+    assert not [b for b in at.button if b.key in ("import", "load_units", "load_boundaries", "save_preset")]
+
+
+def test_admin_gets_upload_rollback_and_the_audit_log(tmp_path, monkeypatch) -> None:
+    from metrics.core import audit
+    from tests.auth_fixtures import local_auth, sign_in
+
+    config = local_auth(tmp_path, monkeypatch, {"root": ("admin", None)})
+    at = sign_in(_data_page(tmp_path, monkeypatch), "root", "admin").run()
+    assert not at.exception and at.get("file_uploader")
+    at.button(key="rollback").click().run()
+    assert not at.exception and any("回退" in s.value for s in at.success)
+    [entry] = audit.read(config.audit_log)
+    assert (entry["who"], entry["action"], entry["role"]) == ("root", "rollback", "admin") and entry["restored"]
+    assert at.dataframe[-1].value.iloc[0].tolist()[:3] == [entry["at"], "root", "rollback"]
+
+
+@pytest.mark.parametrize("role", ["leader", "evaluator", "unit", "display"])
+def test_no_other_role_gets_upload_or_rollback(tmp_path, monkeypatch, role) -> None:
+    from tests.auth_fixtures import local_auth, sign_in
+
+    local_auth(tmp_path, monkeypatch, {"x": (role, "D0S0" if role == "unit" else None)})
+    at = sign_in(_data_page(tmp_path, monkeypatch), "x", role, "D0S0" if role == "unit" else None).run()
+    assert not at.exception
+    assert not at.get("file_uploader") and "rollback" not in [b.key for b in at.button]
+
+
+def test_admin_upload_imports_audits_and_leaves_no_file_behind(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from metrics.core import audit
+    from tests.auth_fixtures import local_auth, sign_in
+
+    config = local_auth(tmp_path, monkeypatch, {"root": ("admin", None)})
+    db = build_tiny_store(tmp_path / "store.duckdb")
+    monkeypatch.setenv("GRIDSCORE_DB", str(db))
+    source = tmp_path / "upload.csv"
+    write_hotline_csv(source, 10, "utf-8")
+    with open(source, "a", encoding="utf-8") as f:
+        f.write("X1,not a time,,=HYPERLINK(\"http://evil\"),请回电 139 1234 5678,,,,,,,,,,,,,\n")
+    uploads = Path(tempfile.gettempdir()) / "gridscore-uploads"
+    before = set(uploads.glob("*"))
+    at = sign_in(AppTest.from_file(PAGE, default_timeout=60), "root", "admin").run()
+    at.file_uploader[0].set_value(("upload.csv", source.read_bytes(), "text/csv")).run()
+    assert not at.exception and at.selectbox, "the mapping table"
+    at.button(key="dry_run").click().run()
+    assert not at.exception and at.metric, "the dry run"
+    at.button(key="import").click().run()
+    assert not at.exception and any("新增 10" in s.value for s in at.success), [s.value for s in at.success]
+    assert set(uploads.glob("*")) == before, "the upload is gone"
+    at.run()
+    assert not at.exception and set(uploads.glob("*")) == before, "a rerun does not write it again"
+    [entry] = [e for e in audit.read(config.audit_log) if e["action"] == "import"]
+    assert entry["who"] == "root" and entry["file"] == "upload.csv" and entry["rejected"] == 1
+    from metrics.ingest.service import rejects_csv
+    admin = rejects_csv(db, entry["import_id"], "upload.csv", personal=True).decode("utf-8-sig")
+    masked = rejects_csv(db, entry["import_id"], "upload.csv").decode("utf-8-sig")
+    assert "139 1234 5678" in admin and "139****5678" in masked and "1234 5678" not in masked
+    assert '"\'=HYPERLINK(' in masked and '"\'=HYPERLINK(' in admin, "formula cells neutralised either way"
 def test_quality_panel_shows_the_store_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import duckdb
 

@@ -18,12 +18,15 @@ from metrics.present import assess_defaults as defaults
 from metrics.present.scorecard_frames import available_months, casemix_frame, default_month
 from metrics.store.snapshots import DataVersion, default_path
 from views.state import snapshot, viewer
+from views.ui import md_text
 
 
 def who() -> str:
-    """Who is exporting: the viewer (login is off: the demo viewer)."""
-    v = viewer()
-    return f"{v.role}:{v.scope_unit_id or '*'}"
+    """Who is exporting: the signed-in account (with auth off: anonymous), its role and scope."""
+    from views.auth import current_user
+
+    user = current_user()
+    return f"{user.name} ({user.role}:{user.unit_id or '*'})"
 
 
 def log_file() -> Path:
@@ -52,7 +55,7 @@ def scheme(key: str) -> Scheme:
     try:
         return _load(key, path.stat().st_mtime if path.exists() else 0.0)
     except SchemeError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         st.stop()
 
 

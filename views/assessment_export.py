@@ -5,11 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from metrics.assess.bulletin import build_bulletin
+from metrics.core.auth import HOW_TO_TURN_ON
 from metrics.export.bulletin_files import FORMATS as BULLETIN_FORMATS
 from metrics.export.bulletin_files import MIME as BULLETIN_MIME
 from metrics.export.bulletin_files import render_bulletin
 from metrics.export.writers import write_batch_zip
-from metrics.export.log import file_entry, read_log, record
+from metrics.export.log import file_entry, read_log
+from metrics.export.log import record as log_export
 from metrics.export.text import metric_label, tx
 from metrics.core.periods import Period
 from metrics.assess.scheme_edit import rebalance, save_version, with_params
@@ -17,7 +19,9 @@ from metrics.assess.schemes import Scheme, SchemeError
 from metrics.assess.scorecard import ScorecardBook, UnitCard
 from metrics.store.snapshots import DataVersion
 from views import assessment_data as data
-from views.state import snapshot, viewer
+from views import ui
+from views.auth import current_user, record, settings
+from views.state import snapshot, tr, viewer
 
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf", "csv": "text/csv", "zip": "application/zip"}
@@ -67,24 +71,37 @@ def weights_editor(base: Scheme, language: str) -> Scheme:
         edited = with_params(base, state[f"{p}_weights"], state[f"{p}_credit"], state[f"{p}_min"])
         changed = edited != base
         st.button(tx("reset", language), on_click=_on_reset, args=(base,), disabled=not changed, key=f"{p}_reset")
-        with st.form(f"{p}_save_form", clear_on_submit=False):
-            st.markdown(f"**{tx('save_version', language)}**")
-            c1, c2 = st.columns(2)
-            name = c1.text_input(tx("scheme_name", language), value=f"{base.name}-custom", key=f"{p}_name")
-            author = c2.text_input(tx("author", language), key=f"{p}_author")
-            note = st.text_area(tx("note", language), key=f"{p}_note", height=70)
-            if st.form_submit_button(tx("save", language), icon=":material/save:"):
-                try:
-                    path = save_version(edited, name, author, note)
-                    st.success(tx("saved", language, path=path.name))
-                except SchemeError as exc:
-                    st.error(str(exc))
+        if current_user().can("edit_schemes"):
+            _save_form(edited, base, language)
+        elif not settings().on:
+            st.caption(HOW_TO_TURN_ON[language])
     return edited if changed else base
+
+
+def _save_form(edited: Scheme, base: Scheme, language: str) -> None:
+    """Save the edited weights as a new custom version, authored by the signed-in user."""
+    p, author = _prefix(base), current_user().name
+    with st.form(f"{p}_save_form", clear_on_submit=False):
+        st.text(tx("save_version", language))
+        name = st.text_input(tx("scheme_name", language), value=f"{base.name}-custom", key=f"{p}_name")
+        st.text(tr("scheme.author", name=author))
+        note = st.text_area(tx("note", language), key=f"{p}_note", height=70)
+        if st.form_submit_button(tx("save", language), icon=":material/save:"):
+            try:
+                path = save_version(edited, name, author, note)
+            except SchemeError as exc:
+                record("scheme_save", scheme=name, error=str(exc))
+                st.error(ui.md_text(exc))
+                return
+            record("scheme_save", scheme=name, based_on=f"{base.name} v{base.version}", file=path.name)
+            st.success(tx("saved", language, path=path.name))
 
 
 def _log(fmt: str, scheme: Scheme, period: Period, level: str, units: list[str] | None,
          files: dict[str, bytes]) -> None:
-    record(data.log_file(), who=data.who(), via="page", scheme=scheme.name, version=scheme.version,
+    record("export", via="page", scheme=scheme.name, version=scheme.version, period=period.label,
+           level=level, format=fmt, units=units, files=list(files))
+    log_export(data.log_file(), who=data.who(), via="page", scheme=scheme.name, version=scheme.version,
            period=period.label, level=level, fmt=fmt, units=units,
            files=[file_entry(name, blob) for name, blob in files.items()])
 
@@ -98,6 +115,9 @@ def _download(label: str, fmt: str, files: dict[str, bytes], scheme: Scheme, per
 
 
 def exports(book: ScorecardBook, scheme: Scheme, period: Period, level: str, language: str) -> None:
+    """Scorecard files, the bulletin and the export log, for roles that may export (each download audited)."""
+    if not current_user().can("export"):
+        return
     st.caption(tx("export_note", language, n=len(book.ranking)))
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -188,6 +208,8 @@ def _batch(book: ScorecardBook, scheme: Scheme, period: Period, level: str, lang
 def unit_downloads(book: ScorecardBook, scheme: Scheme, period: Period, level: str, card: UnitCard,
                    language: str) -> None:
     """This unit's scorecard as Excel (at once) and PDF (on request)."""
+    if not current_user().can("export"):
+        return
     units = (card.unit_id,)
     c1, c2 = st.columns(2)
     with c1:

@@ -17,14 +17,14 @@ from metrics.present.scorecard_frames import (card_bars, card_frame, card_trend,
                                       ranking_frame, stability_frame)
 from views import assessment_data as data
 from views.state import url_param
-from views.ui import FONT
+from views.ui import FONT, plain_figure
 
 
 
 def _style(fig: go.Figure, height: int = 360) -> go.Figure:
     fig.update_layout(font={"family": FONT, "size": 13}, height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.08, "x": 0, "title": None})
-    return fig
+    return plain_figure(fig)
 
 
 def _plot(fig: go.Figure, key: str) -> None:

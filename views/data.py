@@ -8,14 +8,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from metrics.core.auth import HOW_TO_TURN_ON
 from metrics.ingest.service import history
 from metrics.store.runlog import read_runs, run_log_path
 from metrics.store.snapshots import StoreError, default_path
+from views import data_admin
+from views.auth import current_user, settings
 from views.data_common import translator
 from views.data_onboarding import requests_onboarding
 from views.data_quality import quality_panel
 from views.data_sources import boundaries_upload, units_upload
 from views.state import lang
+from views.ui import md_text
 
 TEXT = {
     "title": ("数据管理", "Data"),
@@ -61,14 +65,14 @@ def import_history(db) -> None:
             column_config={c: st.column_config.Column(en if english else zh) for c, (zh, en) in HISTORY_COLUMNS.items()},
         )
     except StoreError as exc:
-        st.info(tx("no_store", err=exc))
+        st.info(tx("no_store", err=md_text(exc)))
 
 
 def run_log(db) -> None:
     """The run log of syncs and scheduled reports (when, what, rows, files, errors)."""
     st.subheader(tx("runs"))
     runs_log = run_log_path(db)
-    st.caption(tx("runs_note", path=runs_log.name))
+    st.caption(tx("runs_note", path=md_text(runs_log.name)))
     runs = read_runs(runs_log)
     if runs:
         english = lang() == "en"
@@ -86,7 +90,15 @@ def run_log(db) -> None:
 st.title(tx("title"))
 st.caption(tx("intro"))
 db = default_path()
-loading(db)
+user = current_user()
+if user.can("import"):   # uploads of requests, units, boundaries and mapping presets: admin only
+    loading(db)
+elif not settings().on:
+    st.info(HOW_TO_TURN_ON["en" if lang() == "en" else "zh"], icon=":material/lock:")
 quality_panel()
 import_history(db)
 run_log(db)
+if user.can("rollback"):
+    data_admin.rollback_panel(db)
+if user.can("audit"):
+    data_admin.audit_panel(db)

@@ -19,8 +19,10 @@ from metrics.ingest.readers import ReadError
 from metrics.ingest.service import preview, rejects_csv
 from metrics.present.onboarding import dry_run, field_label, samples_text, split_fields
 from metrics.store.snapshots import StoreError
-from views.data_common import saved_upload, translator
+from views.auth import current_user, record
+from views.data_common import audit_load, discard, loaded, saved_upload, translator
 from views.state import lang
+from views.ui import md_text
 
 TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "jsonl", "ndjson", "json"]
 STAGES = {"read": 0.0, "check": 0.55, "place": 0.65, "write": 0.85}
@@ -83,21 +85,27 @@ def requests_onboarding(db: Path) -> None:
     sheet = right.text_input(tx("sheet"), key="sheet") or None
     if upload is None:
         return
-    path = saved_upload(upload, TEXT["too_big"][lang() == "en"])
-    if path is None:
+    done = loaded(upload)   # imported: the file is gone, the mapping can still be saved as a preset
+    path = None if done else saved_upload(upload, TEXT["too_big"][lang() == "en"])
+    if path is None and not done:
         return
+    key, kept = (upload.file_id, preset, sheet), st.session_state.setdefault("_sniffed", {})
+    if key not in kept:
+        if path is None:
+            return
+        try:
+            kept.clear()
+            kept[key] = sniff(path, preset or None, sheet=sheet)
+        except (ReadError, MappingError, ValueError) as exc:
+            st.error(f"{tx('cannot_read')}: {md_text(exc)}")
+            return
     try:
-        sniffed = sniff(path, preset or None, sheet=sheet)
-    except (ReadError, MappingError, ValueError) as exc:
-        st.error(f"{tx('cannot_read')}: {exc}")
-        return
-    try:
-        mapping = mapping_editor(sniffed, key=f"{upload.file_id}.{preset}")
+        mapping = mapping_editor(kept[key], key=f"{upload.file_id}.{preset}")
     except MappingError as exc:
-        st.error(f"{tx('bad_mapping')}: {exc}")
+        st.error(f"{tx('bad_mapping')}: {md_text(exc)}")
         return
     fingerprint = _fingerprint(upload.file_id, mapping, crs, sheet)
-    if dry_run_section(db, path, mapping, crs, sheet, fingerprint):
+    if path is not None and dry_run_section(db, path, mapping, crs, sheet, fingerprint):
         import_section(db, path, mapping, crs, sheet)
     save_section(mapping)
 
@@ -141,7 +149,7 @@ def dry_run_section(db: Path, path: Path, mapping: Mapping, crs: str, sheet: str
         try:
             _, frame = preview(path, db if db.exists() else None, mapping, sheet=sheet, crs=crs, rows=DRY_ROWS)
         except (ReadError, StoreError, ValueError) as exc:
-            st.error(f"{tx('cannot_read')}: {exc}")
+            st.error(f"{tx('cannot_read')}: {md_text(exc)}")
             return False
         st.session_state["dry_run.result"] = (fingerprint, dry_run(frame))
     done = st.session_state.get("dry_run.result")
@@ -174,15 +182,18 @@ def import_section(db: Path, path: Path, mapping: Mapping, crs: str, sheet: str 
     try:
         [result] = import_files(db, [path], ImportOptions(mapping=mapping, crs=crs, sheet=sheet), report)
     except (StoreError, ValueError) as exc:
-        st.error(f"{tx('failed')}: {exc}")
+        audit_load(path, "requests", error=str(exc))
+        st.error(f"{tx('failed')}: {md_text(exc)}")
         return
+    audit_load(path, "requests", result)
+    discard(path)   # imported: the upload does not stay on disk
     bar.progress(1.0, text=tx("done"))
     show_result(db, path, result)
 
 
 def show_result(db: Path, path: Path, result: ImportResult) -> None:
     if result.error:
-        st.error(f"{tx('failed')}: {result.error}")
+        st.error(f"{tx('failed')}: {md_text(result.error)}")
         return
     message = tx("summary", read=result.read, inserted=result.inserted, updated=result.updated,
                  unchanged=result.unchanged, rejected=result.rejected, warnings=result.warnings,
@@ -199,7 +210,7 @@ def show_result(db: Path, path: Path, result: ImportResult) -> None:
             st.dataframe({tx(key): [k for k, _ in kinds], tx("rows"): [n for _, n in kinds]}, hide_index=True,
                          width="stretch")
     if result.rejected:
-        st.download_button(tx("download"), rejects_csv(db, result.import_id, path.name),
+        st.download_button(tx("download"), rejects_csv(db, result.import_id, path.name, current_user().can("personal")),
                            file_name=f"{path.stem}.rejects.csv", mime="text/csv")
 
 
@@ -210,6 +221,8 @@ def save_section(mapping: Mapping) -> None:
         try:
             saved = save_mapping(mapping, name.strip())
         except (MappingError, OSError) as exc:
-            st.error(f"{tx('bad_mapping')}: {exc}")
+            record("mapping_save", name=name.strip(), error=str(exc))
+            st.error(f"{tx('bad_mapping')}: {md_text(exc)}")
             return
-        st.success(tx("saved", name=name.strip(), path=saved))
+        record("mapping_save", name=name.strip(), file=Path(saved).name)
+        st.success(tx("saved", name=md_text(name.strip()), path=md_text(saved)))

@@ -13,8 +13,9 @@ from metrics.core.levels import TERRITORIAL
 from metrics.ingest.readers import ReadError
 from metrics.ingest.units import import_units
 from metrics.store.snapshots import StoreError
-from views.data_common import saved_upload, translator
+from views.data_common import audit_load, discard, saved_upload, translator
 from views.state import lang
+from views.ui import md_text
 
 TEXT = {
     "units": ("上传单位层级文件（CSV / XLSX：unit_id, name, level, parent_id…）",
@@ -61,8 +62,12 @@ def units_upload(db: Path) -> None:
     try:
         result = import_units(db, path, sheet)
     except (ReadError, StoreError, ValueError) as exc:
-        st.error(f"{tx('failed')}: {exc}")
+        audit_load(path, "units", error=str(exc))
+        discard(path)
+        st.error(f"{tx('failed')}: {md_text(exc)}")
         return
+    audit_load(path, "units", result)
+    discard(path)
     _show(result)
 
 
@@ -85,8 +90,12 @@ def boundaries_upload(db: Path) -> None:
     try:
         result = import_boundaries(db, path, level or None, id_field, name_field, parent_field, crs, create=create)
     except (ReadError, StoreError, ValueError) as exc:
-        st.error(f"{tx('failed')}: {exc}")
+        audit_load(path, "boundaries", error=str(exc))
+        discard(path)
+        st.error(f"{tx('failed')}: {md_text(exc)}")
         return
+    audit_load(path, "boundaries", result)
+    discard(path)
     _show(result, result.warnings_list)
     if result.repaired:
         st.text(tx("repaired", n=result.repaired))

@@ -59,7 +59,9 @@ def _range_and_options(_con, version: DataVersion):
 def unit_name(cat: pd.DataFrame, unit_id: str | None) -> str:
     """The unit's name in the session's language ("全市" for no unit)."""
     if unit_id is None:
-        return tr("unit.all")
+        unit_id = viewer().scope_unit_id  # a unit account's "everything" is its own unit
+        if unit_id is None:
+            return tr("unit.all")
     row = cat.loc[cat["unit_id"] == unit_id]
     if row.empty:
         return unit_id
@@ -156,15 +158,19 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     """Cascading selectboxes district → street → community → grid, then a department box."""
     unit_id = state.get("unit")
     if unit_id is not None and unit_id not in set(cat["unit_id"]):
+        if viewer().scope_unit_id is not None:  # another unit than this account's: no access, not data
+            st.error(tr("auth.no_access"))
+            st.stop()
         url_notice("unit", unit_id, tr("unit.all"))
         unit_id = None
     is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
     chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
     names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
     chosen: str | None = None
-    for depth, level in enumerate(TERRITORIAL[1:]):
-        if level == "district":
-            kids = cat.loc[cat["level"] == "district", "unit_id"].tolist()
+    present = [lv for lv in TERRITORIAL[1:] if (cat["level"] == lv).any()]
+    for depth, level in enumerate(present):  # a unit account's catalogue starts at its own unit
+        if depth == 0:
+            kids = cat.loc[cat["level"] == level, "unit_id"].tolist()
         else:
             if chosen is None:
                 break
@@ -195,7 +201,8 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
 
 def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
-    unit_level = None if unit_id is None else cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0]
+    anchor = unit_id if unit_id is not None else viewer().scope_unit_id  # a unit account: below its own unit
+    unit_level = None if anchor is None else cat.loc[cat["unit_id"] == anchor, "level"].iloc[0]
     present = [lv for lv in RANKED_LEVELS if (cat["level"] == lv).any()]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
@@ -275,7 +282,7 @@ def render() -> tuple[object, View]:
     st.caption(" · ".join([
         f"{tr('data_as_of')} {last:%Y-%m-%d %H:%M}",
         f"{tr('period')} {fmt_period(period, lang())}",
-        f"{tr('unit')} {unit_name(cat, unit_id)}",
+        f"{tr('unit')} {ui.md_text(unit_name(cat, unit_id))}",
         f"{tr('level.shown')} {tr('level.' + level)}",
     ]))
     return con, view

@@ -82,7 +82,7 @@ with right:
                 text = tr("alerts.floor_text", name=name, metric=ui.metric_label(alert.metric), value=value,
                           floor=floor)
             query = {**view.query(), **alert.query}
-            box.markdown(f"- [{text}]({ui.href(alert.page, query)})")
+            box.markdown(f"- [{ui.md_text(text)}]({ui.href(alert.page, query)})")
 
 scored = cached(page_data.scored_units)(me, view.level, view.period, view.filters, DEFAULT_SCHEME)
 best, worst = best_and_worst(scored, 10)

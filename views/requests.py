@@ -14,6 +14,7 @@ from metrics.present.common import PAGE_CREDIT
 from metrics.query.detail import DRILL_ORDER, drill_rows
 from metrics.core.registry import BY_ID, METRICS
 from views import filterbar, ui
+from views.auth import current_user, record
 from views.cache import cached
 from views.state import connection, int_check, lang, tr, translator, url_param, viewer
 
@@ -84,13 +85,18 @@ st.dataframe(
 )
 st.caption(tr("requests.page_of", page=page_no, pages=pages) + " · " + tr("requests.masked"))
 
+if not current_user().can("export"):
+    st.stop()
 shared = connection()
 headers = {c: tr(f"col.{c}") for c in rows.columns}
 args = (me, view.period, view.filters, picked, order, descending, headers)
+name = f"gridscore-requests-{view.period.label}.csv"
 st.download_button(
     tr("requests.csv", n=fmt_count(min(total, CSV_LIMIT), language)),
     data=lambda: rows_csv(shared.cursor(), *args, basic_credit=PAGE_CREDIT),
-    file_name=f"gridscore-requests-{view.period.label}.csv", mime="text/csv", icon=":material/download:",
+    file_name=name, mime="text/csv", icon=":material/download:",
+    on_click=record, args=("export",), kwargs={"via": "requests", "files": [name], "rows": min(total, CSV_LIMIT),
+                                               "filters": view.query(metric=picked)},
 )
 if total > CSV_LIMIT:
     st.caption(tr("requests.csv_limit", n=fmt_count(CSV_LIMIT, language)))

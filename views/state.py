@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from metrics.core.access import DEMO_VIEWER, Viewer
+from metrics.core.access import Viewer
 from metrics.core.i18n import DEFAULT_LANG, LANGS, t
 from metrics.store.snapshots import DataVersion, StoreError, data_version, default_path, open_read
 
@@ -42,8 +42,10 @@ def translator():
 
 
 def viewer() -> Viewer:
-    """Login is off: the demo viewer sees every unit, personal data masked (DESIGN §7)."""
-    return DEMO_VIEWER
+    """The signed-in user's scope (views.auth); with auth off the demo viewer: every unit, masked (DESIGN §7)."""
+    from views.auth import current_user  # views.auth imports this module
+
+    return current_user().viewer()
 
 
 class _Moved(Exception):

@@ -1,9 +1,12 @@
 """Shared drawing helpers: plotly styling (CJK font, palette), empty states, metric labels, deep links."""
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -113,6 +116,45 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
     return fig
 
 
+_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character: all are escapable in Markdown
+_TRACE_TEXT = ("x", "y", "text", "hovertext", "customdata", "labels", "name")
+
+
+def md_text(value: object) -> str:
+    """A value from data as literal text inside a Markdown element (st.markdown, st.caption, alerts):
+    no link, emphasis, HTML, directive or formula can come out of it."""
+    return _PUNCT.sub(lambda m: "\\" + m.group(0), str(value)).replace("\n", " ").replace("\r", " ")
+
+
+def _plain(value: object) -> object:
+    """Plotly reads tags such as <a href> and <b> in any string it draws; entities keep them text."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
+        items = [_plain(v) for v in value]
+        return items if not isinstance(value, tuple) else tuple(items)
+    return value
+
+
+def plain_figure(fig: go.Figure) -> go.Figure:
+    """Every string a figure takes from data (axis categories, text, hover text, custom data, names)
+    shown as text; :func:`plot` undoes the escaping on clicked points."""
+    for trace in fig.data:
+        for attr in _TRACE_TEXT:
+            value = getattr(trace, attr, None)
+            if value is not None and attr in trace:
+                trace[attr] = _plain(value)
+    return fig
+
+
+def _unescaped(value: object) -> object:
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, list | tuple):
+        return [_unescaped(v) for v in value]
+    return value
+
+
 def plot(fig: go.Figure, key: str | None = None, *, rows: Callable[[dict], dict[str, str]] | None = None,
          query: dict[str, str] | None = None):
     """Draw a chart; with ``rows``, clicking a point opens the Requests page behind it.
@@ -120,13 +162,15 @@ def plot(fig: go.Figure, key: str | None = None, *, rows: Callable[[dict], dict[
     ``rows(point)`` maps the clicked point (plotly's selection: x, y, customdata …) to the query
     parameters that select its rows; they are added to ``query`` (the page's filters).
     """
+    fig = plain_figure(fig)
     if rows is None:
         return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
     event = st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False},
                             on_select="rerun", selection_mode="points")
     points = (event.selection.get("points") if event is not None else None) or []
     if points:
-        st.switch_page("views/requests.py", query_params={**(query or {}), **rows(points[0])})
+        point = {k: _unescaped(v) for k, v in points[0].items()}
+        st.switch_page("views/requests.py", query_params={**(query or {}), **rows(point)})
     return event
 
 

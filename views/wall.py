@@ -33,6 +33,7 @@ from metrics.core.formats import fmt_period, fmt_value
 from metrics.core.periods import parse_month
 from metrics.core.registry import BY_ID
 from metrics.assess.schemes import DEFAULT_SCHEME, load_scheme
+from views import ui
 from views import wall_parts as parts
 from views.state import StoreError, int_check, lang, session_snapshot, store_version, tr, url_param, viewer
 
@@ -89,7 +90,7 @@ def _panel(data: wall.WallData, language: str, rotate: int, pinned: int | None, 
         st.html(f"<div class='wall muted'>{wall.wt('no_data', language)}</div>")
     else:
         with st.container(key="wall_panel_chart"):
-            st.plotly_chart(parts.categories_figure(data.categories, language, scale), theme=None,
+            st.plotly_chart(ui.plain_figure(parts.categories_figure(data.categories, language, scale)), theme=None,
                             height="stretch", config={"displayModeBar": False, "staticPlot": True}, key="wall-categories")
 
 
@@ -170,7 +171,8 @@ left, centre, right = st.columns([5, 8, 5], wrap=False)
 with left, st.container(key="wall_left"):
     st.html(f"<div class='wall'><h3>{wall.wt('trend', language)}</h3></div>")
     with st.container(key="wall_trend"):
-        st.plotly_chart(parts.trend_figure(data.trend, labels, language, scale), theme=None, height="stretch",
+        st.plotly_chart(ui.plain_figure(parts.trend_figure(data.trend, labels, language, scale)), theme=None,
+                        height="stretch",
                         config={"displayModeBar": False, "staticPlot": True}, key="wall-trend")
     st.html(parts.week_html(data.week, len(data.alerts), language))
 with centre, st.container(key="wall_centre"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.core.levels import TERRITORIAL
 from metrics.ingest.boundaries import import_boundaries
 from metrics.ingest.coords import CRS
@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
         r = import_boundaries(db_path(args), args.file, args.level, args.id_field, args.name_field,
                               args.parent_field, args.crs, create=args.create)
     except (ReadError, StoreError, ValueError) as exc:
+        audit_cli(args, "import", kind="boundaries", file=str(args.file), error=str(exc))
         return fail(str(exc))
+    audit_cli(args, "import", kind="boundaries", file=str(r.file), import_id=r.import_id, read=r.read,
+              inserted=r.inserted, updated=r.updated, rejected=r.rejected)
     print(f"{r.file}  [{r.fmt}, {args.level or 'any level'}; import {r.import_id}]")
     print(f"  read {r.read:,}  inserted {r.inserted:,}  updated {r.updated:,}  rejected {r.rejected:,}  "
           f"repaired {r.repaired:,}  warnings {r.warnings:,}")

@@ -18,8 +18,7 @@ import duckdb
 from metrics.assess.bulletin import build_bulletin
 from metrics.assess.schemes import DEFAULT_SCHEME
 from metrics.core.levels import RANKED_LEVELS
-from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme
-from metrics.core.access import DEMO_VIEWER
+from metrics.cli.common import add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, viewer_of
 from metrics.export.bulletin_files import FORMATS, write_bulletin
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.export.pdf.doc import FontMissing
@@ -28,6 +27,7 @@ from metrics.store.runlog import record_run, run_log_path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
+    add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
     parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
@@ -40,6 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     started, db = dt.datetime.now(), db_path(args)
     runs = run_log_path(db)
+    viewer = viewer_of(args)   # --as USER: the account's scope, as on the page
+    if isinstance(viewer, int):
+        return viewer
     opened = open_for_scheme(args)
     if isinstance(opened, int):
         record_run(runs, what="bulletin", error=f"cannot open the store or scheme ({args.scheme}, {args.period})",
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return opened
     scheme, period, con = opened
     try:
-        bulletin = build_bulletin(con, DEMO_VIEWER, scheme, period, args.level)
+        bulletin = build_bulletin(con, viewer, scheme, period, args.level)
     except (duckdb.Error, KeyError) as exc:
         record_run(runs, what="bulletin", error=str(exc), started=started)
         return fail(f"building the bulletin failed: {exc}")
@@ -60,13 +63,15 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, FontMissing) as exc:
         record_run(runs, what="bulletin", files=[p.name for p in paths], error=str(exc), started=started)
         return fail(str(exc))
-    entry = dict(who=current_user(), via="cli", scheme=scheme.name, version=scheme.version, period=period.label,
+    entry = dict(who=args.as_user or current_user(), via="cli", scheme=scheme.name, version=scheme.version, period=period.label,
                  level=bulletin.level, fmt="bulletin-" + "+".join(dict.fromkeys(args.format)), units=None,
                  files=[file_entry(p.name, path=p.resolve()) for p in paths])
     try:
         record(log_path(db), **entry)
     except OSError:
         record(args.out / "exports.jsonl", **entry)
+    audit_cli(args, "export", scheme=scheme.name, version=scheme.version, period=period.label,
+              level=bulletin.level, format=entry["fmt"], files=[p.name for p in paths])
     record_run(runs, what="bulletin", rows=int(bulletin.now["requests"] or 0), files=[str(p) for p in paths],
                detail=f"{scheme.name} v{scheme.version} {period.label} {bulletin.level} {args.lang}", started=started)
     for p in paths:

@@ -16,6 +16,48 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_as_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                        help="apply this account's role and unit scope (default: every unit, personal data masked)")
+
+
+def viewer_of(args: argparse.Namespace):
+    """The Viewer of ``--as USER`` (the demo viewer without it), or the exit code after a one-line error."""
+    from metrics.core.access import DEMO_VIEWER
+    from metrics.core.accounts import AccountError, known_user
+    from metrics.core.auth import ConfigError, load_config
+
+    if not getattr(args, "as_user", None):
+        return DEMO_VIEWER
+    try:
+        user = known_user(load_config().users_file, args.as_user)
+    except (ConfigError, AccountError) as exc:
+        return fail(str(exc), 2)
+    if user is None:
+        return fail(f"no access: no account {args.as_user!r}", 3)
+    if user.role == "display":
+        return fail(f"no access: {args.as_user!r} is a display account (the wall only)", 3)
+    return user.viewer()
+
+
+def audit_cli(args: argparse.Namespace, action: str, **what: object) -> None:
+    """Append a command-line write (import, rollback, export) to the audit log; who = the OS login."""
+    from metrics.core import audit
+    from metrics.core.auth import ConfigError, load_config
+    from metrics.export.log import current_user
+
+    try:
+        config = load_config()
+        log, secret = audit.audit_path(db_path(args), config.audit_log), config.cookie_secret
+    except ConfigError:
+        log, secret = audit.audit_path(db_path(args)), ""
+    try:
+        audit.append(log, who=getattr(args, "as_user", None) or current_user(), action=action, secret=secret,
+                     via="cli", **what)
+    except OSError as exc:
+        print(f"warning: cannot write the audit log {log}: {exc}", file=sys.stderr)
+
+
 def db_path(args: argparse.Namespace) -> Path:
     return args.db or default_path()
 
@@ -60,4 +102,7 @@ def open_for_scheme(args: argparse.Namespace):
         return fail(str(exc))
 
 
-__all__ = ["add_db_option", "db_path", "fail", "open_for_scheme", "out_dir_problem", "StoreError"]
+__all__ = [
+    "add_as_option", "add_db_option", "audit_cli", "db_path", "viewer_of", "fail", "open_for_scheme",
+    "out_dir_problem", "StoreError",
+]

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.ingest.coords import CRS
 from metrics.ingest.importer import ImportOptions, ImportResult, import_files
 from metrics.ingest.mapping import MappingError, available
@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.done()
     for r in results:
+        audit_cli(args, "import", file=str(r.file), import_id=r.import_id, error=r.error, read=r.read,
+                  inserted=r.inserted, updated=r.updated, rejected=r.rejected)
         print(summary(r, args.timings))
     if any(r.error for r in results):
         return 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.store.history import redo, rollback
 from metrics.store.snapshots import StoreError
 
@@ -21,6 +21,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         change = (redo if args.redo else rollback)(db_path(args))
     except (StoreError, OSError) as exc:
+        audit_cli(args, "redo" if args.redo else "rollback", error=str(exc))
         return fail(str(exc))
+    audit_cli(args, change.action, restored=change.restored.name,
+              requests_before=change.requests_before, requests_after=change.requests_after)
     print(change.describe())
     return 0

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.core.access import DEMO_VIEWER
-from metrics.cli.common import add_db_option, db_path, fail, open_for_scheme, out_dir_problem
+from metrics.core.access import AccessDenied, check_unit
+from metrics.cli.common import (
+    add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, out_dir_problem, viewer_of,
+)
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.assess.schemes import DEFAULT_SCHEME
@@ -29,6 +31,7 @@ from metrics.store.runlog import record_run, run_log_path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
+    add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
     parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
@@ -55,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
     """(exit code, files written, units printed)."""
+    viewer = viewer_of(args)
+    if isinstance(viewer, int):
+        return viewer, [], 0
     if problem := out_dir_problem(args.out):
         return fail(problem, 2), [], 0
     opened = open_for_scheme(args)
@@ -62,11 +68,15 @@ def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
         return opened, [], 0
     scheme, period, con = opened
     db = db_path(args)
-    who = current_user()
+    who = args.as_user or current_user()
     try:
-        book = build_book(con, DEMO_VIEWER, scheme, period, args.level, generated_by=who)
+        for unit in (args.unit or ()) if viewer.scope_unit_id else ():  # unknown units: "no access" too
+            check_unit(con, viewer, unit)
+        book = build_book(con, viewer, scheme, period, args.level, generated_by=who)
         if args.unit:
             book = book.for_units(args.unit)
+    except AccessDenied as exc:
+        return fail(str(exc), 3), [], 0
     except KeyError as exc:
         return fail(str(exc.args[0]), 2), [], 0
     except duckdb.Error as exc:
@@ -88,6 +98,8 @@ def _run(args: argparse.Namespace) -> tuple[int, list[Path], int]:
         record(log, **entry)
     except OSError:
         record(args.out / "exports.jsonl", **entry)
+    audit_cli(args, "export", scheme=scheme.name, version=scheme.version, period=book.period_label,
+              level=book.level, format=args.format, units=entry["units"], files=[p.name for p in paths])
     for p in paths:
         print(p)
     sys.stdout.flush()

@@ -14,9 +14,8 @@ import sys
 import duckdb
 import pandas as pd
 
-from metrics.core.access import DEMO_VIEWER
 from metrics.assess.engine import NotInData, assess, left_out_note, ranking
-from metrics.cli.common import add_db_option, fail, open_for_scheme
+from metrics.cli.common import add_as_option, add_db_option, fail, open_for_scheme, viewer_of
 from metrics.core.periods import Period
 from metrics.assess.schemes import DEFAULT_SCHEME, Scheme
 from metrics.core.levels import RANKED_LEVELS
@@ -29,6 +28,7 @@ RATE_DECIMALS, SCORE_DECIMALS = 6, 4
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
+    add_as_option(parser)
     parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
     parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
     parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
@@ -61,12 +61,15 @@ def _print_table(out: pd.DataFrame, title: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    viewer = viewer_of(args)
+    if isinstance(viewer, int):
+        return viewer
     opened = open_for_scheme(args)
     if isinstance(opened, int):
         return opened
     scheme, period, con = opened
     try:
-        scored = assess(con, DEMO_VIEWER, scheme, period, level=args.level, extra_metrics=RATES)
+        scored = assess(con, viewer, scheme, period, level=args.level, extra_metrics=RATES)
     except NotInData as exc:
         return fail(str(exc))
     except (duckdb.Error, KeyError) as exc:

@@ -13,7 +13,7 @@ import sys
 
 import duckdb
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_as_option, add_db_option, db_path, fail, viewer_of
 from metrics.store.snapshots import StoreError, open_read
 
 REFUSED = ("refused: `metrics sql` only reads the store; it cannot read or write other files "
@@ -28,10 +28,16 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
+    add_as_option(parser)
     parser.add_argument("query", help="one SQL statement; the store is opened read-only, without file access")
 
 
 def run(args: argparse.Namespace) -> int:
+    viewer = viewer_of(args)
+    if isinstance(viewer, int):
+        return viewer
+    if args.as_user and not viewer.may_see_personal:  # raw SQL reads every unit and every personal field
+        return fail(f"no access: the sql command is for admin accounts, not {args.as_user!r} ({viewer.role})", 3)
     try:
         con = open_read(db_path(args))
     except StoreError as exc:

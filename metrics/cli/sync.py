@@ -17,7 +17,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from metrics.cli.common import add_db_option, db_path, fail
+from metrics.cli.common import add_db_option, audit_cli, db_path, fail
 from metrics.cli.imports import summary
 from metrics.ingest.coords import CRS
 from metrics.ingest.mapping import MappingError, available
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{source.redacted}: no new rows (watermark {out.watermark_before})")
         record_run(log, what="sync", rows=0, detail=detail, started=started)
         return 0
+    audit_cli(args, "import", kind="sync", source=source.redacted, import_id=r.import_id, read=r.read,
+              inserted=r.inserted, updated=r.updated, rejected=r.rejected)
     print(summary(r))
     print(f"  watermark {out.watermark_before} -> {out.watermark_after}"
           + ("" if out.wrote else "  (every row unchanged: nothing written)"))

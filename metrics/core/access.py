@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import duckdb
+
 Role = Literal["leader", "evaluator", "unit", "display", "admin"]
 
 
@@ -29,3 +31,27 @@ SCOPE_PREDICATE = """(
     OR r.unit_id IN (SELECT a.unit_id FROM unit_ancestors a WHERE a.ancestor_id = $scope)
     OR r.dept_id = $scope
 )"""
+
+
+class AccessDenied(PermissionError):
+    """The viewer reached for a unit outside its scope: "no access", never data."""
+
+
+_IN_SCOPE_SQL = """
+SELECT count(*) FROM units u
+WHERE u.unit_id = $unit
+  AND ($scope IS NULL OR u.unit_id IN (SELECT a.unit_id FROM unit_ancestors a WHERE a.ancestor_id = $scope))
+"""
+
+
+def in_scope(con: duckdb.DuckDBPyConnection, viewer: Viewer, unit_id: str | None) -> bool:
+    """Whether ``unit_id`` (None: no unit asked for) is a unit the viewer may see."""
+    if unit_id is None:
+        return True
+    return bool(con.execute(_IN_SCOPE_SQL, {"unit": unit_id, **viewer.scope_params()}).fetchone()[0])
+
+
+def check_unit(con: duckdb.DuckDBPyConnection, viewer: Viewer, unit_id: str | None) -> None:
+    """Raise :class:`AccessDenied` unless ``unit_id`` is within the viewer's scope."""
+    if not in_scope(con, viewer, unit_id):
+        raise AccessDenied(f"no access: unit {unit_id!r} is outside the scope of this account")

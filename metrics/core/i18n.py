@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from metrics.core.i18n_auth import AUTH_STRINGS
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -251,6 +253,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts.floor_text": ("{name}：{metric} {value}，底线 {floor}", "{name}: {metric} {value}, floor {floor}"),
     "alerts.overdue_text": ("{name}：超期 {n} 件", "{name}: {n} overdue"),
 }
+STRINGS.update(AUTH_STRINGS)
 
 
 def code_label(kind: str, code: object, lang: str = DEFAULT_LANG) -> object:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
+from metrics.core.csvsafe import safe_row
 from metrics.export.text import SCORECARD_KEYS, grade_text, metric_label, ranking_labels, tx
 from metrics.assess.scorecard import ScorecardBook, missing
 
@@ -26,7 +27,7 @@ def _n(value: object) -> str:
 def _encode(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     buf.write(BOM)
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows(safe_row(r) for r in rows)  # no formula cells
     return buf.getvalue().encode("utf-8")
 
 

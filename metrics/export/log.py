@@ -13,7 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from metrics.store.runlog import append_json_line, read_json_lines
+from metrics.core.audit import append_json_line, read_json_lines
 
 ENV = "GRIDSCORE_EXPORT_LOG"
 
@@ -47,10 +47,10 @@ def record(log: Path, *, who: str, via: str, scheme: str, version: str, period: 
         "scheme": scheme, "version": version, "period": period, "level": level, "format": fmt,
         "units": units, "files": files,
     }
-    append_json_line(log, entry, sync=True)
+    append_json_line(log, lambda _fd: entry, 0o644)
     return entry
 
 
 def read_log(log: Path, limit: int = 200) -> list[dict[str, object]]:
     """The newest ``limit`` entries, newest first; unreadable lines are skipped."""
-    return read_json_lines(log, limit)
+    return read_json_lines(log, limit, keep_unreadable=False)

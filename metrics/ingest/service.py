@@ -80,12 +80,12 @@ def history(db: Path, limit: int = 50) -> pd.DataFrame:
         con.close()
 
 
-def rejects_csv(db: Path, import_id: str, file_name: str) -> bytes:
-    """The import's rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese)."""
+def rejects_csv(db: Path, import_id: str, file_name: str, personal: bool = False) -> bytes:
+    """The import's rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese), masked unless ``personal``."""
     con = open_read(db)
     try:
         out = io.StringIO()
-        write_rejects_csv(con, import_id, file_name, out)
+        write_rejects_csv(con, import_id, file_name, out, personal)
         return out.getvalue().encode("utf-8-sig")
     finally:
         con.close()

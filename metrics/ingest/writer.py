@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.core.csvsafe import safe_row
+from metrics.core.masking import mask_raw_cell
 from metrics.ingest.validate import Plan, q
 
 # Always written on insert, so a new request has a place (the city at least) and says how it got it.
@@ -123,8 +125,12 @@ def iter_rejects(con: duckdb.DuckDBPyConnection, import_id: str) -> Iterator[tup
     cur.close()
 
 
-def write_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file_name: str, out) -> int:
-    """Write the import's rejects as CSV (file, row, reasons, then the original columns) to a text stream."""
+def write_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file_name: str, out,
+                      personal: bool = False) -> int:
+    """Write the import's rejects as CSV (file, row, reasons, then the original columns) to a text stream.
+
+    The original rows are personal data: masked (names, phones, ID numbers, addresses) unless ``personal``;
+    formula cells are neutralised either way."""
     keys: dict[str, None] = {}
     for _, raw, _ in iter_rejects(con, import_id):
         try:
@@ -132,14 +138,15 @@ def write_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file_name:
         except ValueError:
             keys["raw"] = None
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "row", "reasons", *keys])
+    writer.writerow(safe_row(["file", "row", "reasons", *keys]))
     n = 0
     for row, raw, reasons in iter_rejects(con, import_id):
         try:
             obj = json.loads(raw or "{}")
         except ValueError:
             obj = {"raw": raw}
-        writer.writerow([file_name, row, reasons, *(_text(obj.get(k)) for k in keys)])
+        cells = [_text(obj.get(k)) if personal else mask_raw_cell(k, _text(obj.get(k))) for k in keys]
+        writer.writerow(safe_row([file_name, row, reasons, *cells]))
         n += 1
     return n
 
@@ -150,9 +157,10 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def save_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file: Path, directory: Path) -> Path:
+def save_rejects_csv(con: duckdb.DuckDBPyConnection, import_id: str, file: Path, directory: Path,
+                     personal: bool = False) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{file.stem}.{import_id}.rejects.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as out:   # BOM: Excel opens Chinese correctly
-        write_rejects_csv(con, import_id, file.name, out)
+        write_rejects_csv(con, import_id, file.name, out, personal)
     return path

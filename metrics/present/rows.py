@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 
 from metrics.core.access import Viewer
+from metrics.core.csvsafe import safe_frame
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
 from metrics.query.detail import drill_rows
@@ -21,4 +22,4 @@ def rows_csv(
                          basic_credit=basic_credit)
     if headers:
         rows = rows.rename(columns=headers)
-    return rows.to_csv(index=False).encode("utf-8-sig")
+    return safe_frame(rows).to_csv(index=False).encode("utf-8-sig")  # no formula cells

@@ -7,10 +7,10 @@ write, so runs started by cron at the same moment never interleave; the Data pag
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import json
 import os
 from pathlib import Path
+
+from metrics.core.audit import append_json_line, read_json_lines
 
 ENV = "GRIDSCORE_RUN_LOG"
 
@@ -26,38 +26,10 @@ def record_run(log: Path, *, what: str, rows: int | None = None, files: list[str
     entry = {"at": now.isoformat(timespec="seconds"), "what": what, "rows": rows, "files": files or [],
              "error": error, "detail": detail,
              "seconds": round((now - started.astimezone()).total_seconds(), 2) if started else None}
-    append_json_line(log, entry)
+    append_json_line(log, lambda _fd: entry, 0o644)
     return entry
 
 
 def read_runs(log: Path, limit: int = 50) -> list[dict[str, object]]:
     """The newest ``limit`` runs, newest first."""
-    return read_json_lines(log, limit)
-
-
-def append_json_line(log: Path, entry: dict[str, object], sync: bool = False) -> None:
-    """Append one JSON object as a line, under an exclusive lock, in a single write (fsync'd if ``sync``)."""
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, line)
-        if sync:
-            os.fsync(fd)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def read_json_lines(log: Path, limit: int) -> list[dict[str, object]]:
-    """The newest ``limit`` objects of a JSON-lines log, newest first; unreadable lines are skipped."""
-    if not log.exists():
-        return []
-    entries = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries[::-1][:limit]
+    return read_json_lines(log, limit, keep_unreadable=False)
