@@ -216,3 +216,22 @@ def test_assessment_page_offers_the_bulletin(demo_store: Path, tmp_path: Path, m
     assert not at.exception, [e.value for e in at.exception]
     labels = sorted(d.proto.label for d in at.get("download_button") if "通报" in d.proto.label)
     assert labels == ["月度通报 · DOCX", "月度通报 · PDF"], labels
+
+
+def test_a_field_the_data_lacks_is_left_out_not_zero(demo_store_copy: Path, tmp_path: Path) -> None:
+    """An export without a source column (接诉 / 未诉先办): the proactive share is not in the data, so the
+    bulletin says nothing about it, rather than "0.0%"."""
+    from metrics.store.snapshots import after_write, write_snapshot
+
+    with write_snapshot(demo_store_copy) as con:
+        con.execute("UPDATE requests SET source = NULL")
+        after_write(con)
+    con = duckdb.connect(str(demo_store_copy), read_only=True)
+    label = latest_full_month(con).label
+    con.close()
+    [path] = cli("bulletin", "--db", str(demo_store_copy), "--period", label, "--scheme", SCHEME, "--format",
+                 "docx", "--out", str(tmp_path)).split()
+    paragraphs, _ = docx_text(Path(path))
+    body = "\n".join(paragraphs).split("附件")[0]
+    assert "诉求" in body and "满意率" in body          # the rest of the summary is still there
+    assert "未诉先办" not in body and not re.search(r"(?<![\d.])0\.0%", body)

@@ -23,7 +23,9 @@ from metrics.assess.engine import assess, black_list, red_list, score_change
 from metrics.assess.schemes import Scheme
 from metrics.assess.scorecard import Definition, definitions_for, missing
 from metrics.core.access import Viewer
-from metrics.core.periods import Period, month, previous
+from metrics.core.periods import Period, month, previous, same_period_last_year
+from metrics.core.registry import BY_ID
+from metrics.query.coverage import metric_coverage
 from metrics.query.detail import category_top
 from metrics.query.tables import time_series, totals_with_comparisons
 
@@ -144,6 +146,14 @@ def _trend(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, schem
     return tuple((f"{pd.Timestamp(b):%Y-%m}", int(n or 0)) for b, n in zip(series["bucket"], series["requests"]))
 
 
+def _held(con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period,
+          totals: dict[str, float | None]) -> dict[str, float | None]:
+    """The totals with every metric the period's data does not hold set to None: "not in the data",
+    never 0 % (e.g. the proactive share of an export without a source column)."""
+    coverage = metric_coverage(con, viewer, period, None, [m for m in totals if m in BY_ID])
+    return {m: v if m not in coverage or coverage[m].held else None for m, v in totals.items()}
+
+
 def build_bulletin(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Scheme, period: Period,
                    level: str | None = None) -> Bulletin:
     """The bulletin of ``period`` under ``scheme`` for the viewer's scope, at ``level`` (default: the scheme's)."""
@@ -169,8 +179,9 @@ def build_bulletin(con: duckdb.DuckDBPyConnection, viewer: Viewer, scheme: Schem
         on_list="red" if r["unit_id"] in red else "black" if r["unit_id"] in black else None,
         overdue=int(_num(r["overdue"]) or 0),
     ) for _, r in order.iterrows())
-    now, before, last_year = totals_with_comparisons(con, viewer, period, metric_ids=list(TOTAL_IDS),
-                                                     basic_credit=scheme.basic_credit)
+    totals = totals_with_comparisons(con, viewer, period, metric_ids=list(TOTAL_IDS), basic_credit=scheme.basic_credit)
+    now, before, last_year = (_held(con, viewer, p, values) for p, values in
+                              zip((period, previous(period), same_period_last_year(period)), totals))
     moves = category_top(con, viewer, period, n=ALL_CATEGORIES)
     rising = sorted((CategoryMove(str(c), int(n), int(p)) for c, n, p in
                      zip(moves["category"], moves["requests"], moves["previous"]) if n > p),
