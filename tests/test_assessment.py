@@ -9,10 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.assess.engine import (
-    black_list, compare_schemes, indicator_score, ranking, red_list, required_metrics, score_change,
-    score_units, scheme_period,
-)
+from metrics.assess.engine import indicator_score, required_metrics, score_units, scheme_period
+from metrics.assess.lists import black_list, compare_schemes, ranking, red_list, score_change
 from metrics.assess.schemes import Indicator, list_schemes, load_scheme
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")

@@ -19,7 +19,8 @@ import duckdb
 import pandas as pd
 
 from metrics.assess.alerts import Alert, floor_alerts
-from metrics.assess.engine import assess, black_list, red_list, score_change
+from metrics.assess.engine import assess
+from metrics.assess.lists import black_list, red_list, score_change
 from metrics.assess.schemes import Scheme
 from metrics.assess.scorecard import Definition, definitions_for, missing
 from metrics.core.access import Viewer

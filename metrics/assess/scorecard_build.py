@@ -20,7 +20,8 @@ import pandas as pd
 
 from metrics.core.access import Viewer
 from metrics.query.breakdown import unit_category_rates
-from metrics.assess.engine import assess, black_list, red_list, score_change
+from metrics.assess.engine import assess
+from metrics.assess.lists import black_list, red_list, score_change
 from metrics.assess.fairness import add_wilson
 from metrics.core.periods import Period, previous
 from metrics.query.tables import scope_totals

@@ -14,7 +14,8 @@ import sys
 import duckdb
 import pandas as pd
 
-from metrics.assess.engine import NotInData, assess, left_out_note, ranking
+from metrics.assess.engine import NotInData, assess, left_out_note
+from metrics.assess.lists import ranking
 from metrics.cli.common import add_as_option, add_db_option, fail, open_for_scheme, viewer_of
 from metrics.core.periods import Period
 from metrics.assess.schemes import DEFAULT_SCHEME, Scheme

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from metrics.core.access import Viewer
-from metrics.assess.engine import compare_scored
+from metrics.assess.lists import compare_scored
 from metrics.export.text import metric_label, tx
 from metrics.assess.fairness import casemix_adjust, category_counts, funnel_points, rank_stability
 from metrics.present.common import data_range, periods_between
