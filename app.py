@@ -10,6 +10,7 @@ import streamlit as st
 
 from metrics.core.auth import ConfigError, User, pages_for
 from metrics.core.i18n import LANGS
+from metrics.present.common import empty_city
 from metrics.store.snapshots import StoreError, default_path
 from views import auth
 from views.state import connection, lang, tr
@@ -80,12 +81,10 @@ def _welcome(page: st.Page, allowed: tuple[str, ...]) -> bool:
         return False
     path = default_path()
     try:
-        con = connection()
-        if con.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
+        city = empty_city(connection(), lang())
+        if city is None:
             return False
-        name = "coalesce(name_en, name)" if lang() == "en" else "name"
-        city = con.execute(f"SELECT min({name}) FROM units WHERE level = 'city'").fetchone()[0]
-        body = tr("welcome.body", city=md_text(city or ""))
+        body = tr("welcome.body", city=md_text(city))
     except StoreError:
         if path.exists():
             return False   # a broken store: the page says why

@@ -76,3 +76,13 @@ def default_period(first: dt.datetime, last: dt.datetime) -> Period:
         return this
     before = this.start - dt.timedelta(days=1)
     return month(before.year, before.month)
+
+
+def empty_city(con: duckdb.DuckDBPyConnection, lang: str) -> str | None:
+    """The city's name (English where it has one and ``lang`` is en) when the store holds no requests
+    yet (pages then welcome the user), else None."""
+    if con.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
+        return None
+    [name] = con.execute("SELECT min(CASE WHEN $en THEN coalesce(name_en, name) ELSE name END) "
+                         "FROM units WHERE level = 'city'", {"en": lang == "en"}).fetchone()
+    return name or ""
