@@ -20,6 +20,7 @@ import pytest
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
+from metrics.present.common import PAGE_CREDIT
 from metrics.core.auth import PAGES as ROLE_PAGES
 from tests.auth_fixtures import local_auth, sign_in
 from tests.payload_fixtures import FORMULA, PLANTED, build_payload_store
@@ -126,7 +127,7 @@ def _export_texts(con, viewer) -> tuple[dict[str, str], bytes]:
     from metrics.export.writers import render
     from metrics.present.rows import rows_csv
 
-    out = {"requests.csv": rows_csv(con, viewer, parse_period("2026-09"), Filters(), None).decode("utf-8-sig")}
+    out = {"requests.csv": rows_csv(con, viewer, parse_period("2026-09"), Filters(), None, basic_credit=PAGE_CREDIT).decode("utf-8-sig")}
     scheme = load_scheme("beijing-3rates")
     book = build_book(con, viewer, scheme, scheme_period(scheme, "2026-09"), "street", generated_by="test")
     pdf = b""
