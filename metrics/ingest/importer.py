@@ -260,7 +260,7 @@ def import_files(db: Path | str, files: list[Path], options: ImportOptions = Imp
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
             if any(r.inserted or r.updated or r.created for r in results):
                 with StageTimer(results[-1].timings)("refresh"):
-                    after_write(con)
+                    after_write(con, incremental=True)
             published = time.perf_counter()
         if results:
             results[-1].timings["publish"] = time.perf_counter() - published

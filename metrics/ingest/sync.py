@@ -261,7 +261,7 @@ def sync(db: Path | str | None, source: Source, mapping: str, tz: str | None = N
                     "s": source.key, "c": source.since_column, "i": r.import_id, "t": dt.datetime.now(),
                     "w": None if out.watermark_after is None else _encode(out.watermark_after)})
                 if r.inserted or r.updated:
-                    after_write(con)
+                    after_write(con, incremental=True)
             out.wrote = True
         except _NothingNew:
             say("every row unchanged: nothing written")

@@ -17,6 +17,7 @@ import duckdb
 from metrics.core.csvsafe import safe_row
 from metrics.core.masking import mask_raw_cell
 from metrics.ingest.validate import Plan, q
+from metrics.store.rollup import mark_touched
 
 # Always written on insert, so a new request has a place (the city at least) and says how it got it.
 PLACE = ("unit_id", "location_status")
@@ -41,13 +42,21 @@ def classify(con: duckdb.DuckDBPyConnection, provided: list[str]) -> dict[str, i
 def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, counts: dict[str, int]) -> None:
     """Update the changed rows, insert the new ones (set-based; no statement when there is nothing to do)."""
     cols = [q(c) for c in provided]
+    changed = "FROM _checked k JOIN _action a ON a._row = k._row AND a.action = 'update'"
     if provided and counts["update"]:
+        mark_touched(con, f"SELECT r.received_at {changed} JOIN requests r ON r.request_id = k.request_id")
         sets = ", ".join(f"{c} = k.{c}" for c in cols)
         con.execute(f"""UPDATE requests SET {sets}, import_id = $id
             FROM _checked k JOIN _action a ON a._row = k._row AND a.action = 'update'
             WHERE requests.request_id = k.request_id""", {"id": import_id})
-    if not counts["insert"]:
-        return
+    if counts["insert"]:
+        _insert(con, provided, cols, import_id, counts)
+    # the new days of updated and inserted rows (both carry this import's id now)
+    mark_touched(con, "SELECT received_at FROM requests WHERE import_id = $id", {"id": import_id})
+
+
+def _insert(con: duckdb.DuckDBPyConnection, provided: list[str], cols: list[str], import_id: str,
+            counts: dict[str, int]) -> None:
     cols += [q(c) for c in PLACE if c not in provided]
     names = ", ".join(["request_id", *cols, "import_id"])
     values = ", ".join(["k.request_id", *(f"k.{c}" for c in cols), "$id"])

@@ -58,6 +58,24 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def mark_touched(con: duckdb.DuckDBPyConnection, received_sql: str, params: dict | None = None) -> None:
+    """Record the days a write is about to change (old rows) or has changed (new rows).
+
+    ``received_sql`` is a SELECT whose first column is a ``received_at`` timestamp (or date). Call it
+    for the rows' stored values before an UPDATE/DELETE and for the new values after; then
+    ``after_write(con, incremental=True)`` refreshes the roll-ups of those days only.
+    """
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _touched_days (day DATE)")
+    con.execute(f"INSERT INTO _touched_days SELECT DISTINCT CAST(t.received_at AS DATE) FROM ({received_sql}) t(received_at)"
+                " WHERE t.received_at IS NOT NULL", params or {})
+
+
+def refresh_touched(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the roll-ups of the days recorded by :func:`mark_touched` (all of them if none are current)."""
+    refresh_rollups(con)
+    con.execute("DROP TABLE IF EXISTS _touched_days")
+
+
 def rollup_state(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
     """(ready, preferred) of the roll-ups, reading the requests' row count once.
 

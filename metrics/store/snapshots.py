@@ -25,7 +25,7 @@ import duckdb
 from metrics.core.sqlfiles import read_sql
 from metrics.store import files
 from metrics.store.files import HISTORY_KEEP, history_dir, list_snapshots, readers_dir
-from metrics.store.rollup import refresh_rollups
+from metrics.store.rollup import refresh_rollups, refresh_touched
 
 __all__ = ["HISTORY_KEEP", "DataVersion", "StoreError", "after_write", "check_schema", "create_schema", "data_version",
            "default_path", "history_dir", "list_snapshots", "open_read", "readers_dir", "rebuild_closure",
@@ -173,11 +173,15 @@ def _archive(path: Path, label: str) -> None:
         old.unlink()
 
 
-def after_write(con: duckdb.DuckDBPyConnection) -> None:
+def after_write(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) -> None:
     """Derived tables every writer refreshes before its snapshot is published.
 
-    Call it last inside :func:`write_snapshot` after changing units or requests.
+    Call it last inside :func:`write_snapshot` after changing units or requests. ``incremental``:
+    the writer changed only requests (not the unit tree) and recorded every day it touched with
+    :func:`metrics.store.rollup.mark_touched`; only those days' roll-up rows are rebuilt.
     """
-
     rebuild_closure(con)
-    refresh_rollups(con)
+    if incremental:
+        refresh_touched(con)
+    else:
+        refresh_rollups(con)
