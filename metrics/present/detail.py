@@ -16,10 +16,10 @@ from metrics.assess.fairness import add_wilson
 from metrics.core.filters import Filters
 from metrics.core.periods import Period
 from metrics.query.build import Grouping, build_aggregate_sql
+from metrics.query.source import count_source
 from metrics.query.coverage import field_shares
 from metrics.core.registry import RESPONSE_HOURS, resolve
 from metrics.core.sqlfiles import read_sql
-from metrics.store.rollup import rollup_ready
 
 GROUP_COLUMNS = ("channel", "category", "urgency", "source")
 # Response-time bands (hours) for satisfaction against response time: [lower, upper)
@@ -40,7 +40,8 @@ def group_table(
     rows = f"SELECT DISTINCT r.{column} AS key FROM requests r WHERE r.{column} IS NOT NULL"
     grouping = Grouping(key=f"r.{column}", rollup_key=f"r.{column}", rows=rows, row_columns=(f"key AS {column}",))
     metrics = resolve(metric_ids)
-    sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=rollup_ready(con))
+    table = count_source(con, viewer, filters, (period,), by=(column,))
+    sql = build_aggregate_sql(metrics, grouping, filters, rollup=table)
     params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit)}
     return queries.run(con, sql, params)
 
@@ -57,7 +58,7 @@ def satisfaction_by_response(
     key = _band_case(RESPONSE_HOURS, RESPONSE_BANDS)
     grouping = Grouping(key=key, rows="SELECT unnest($bands) AS key", row_columns=("key AS band",))
     metrics = resolve(("satisfaction_rate", "resolution_rate"))
-    sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=False)
+    sql = build_aggregate_sql(metrics, grouping, filters, rollup=None)
     params = {**queries.base_params(viewer, period, filters), "basic_credit": float(basic_credit),
               "bands": list(range(len(RESPONSE_BANDS)))}
     frame = queries.run(con, sql, params)

@@ -25,7 +25,7 @@ from metrics.core.sqlfiles import read_sql
 class Grouping:
     """How rows are keyed.
 
-    ``key``/``join`` apply to ``requests r`` (and, with ``rollup_key``, to ``rollup_daily r``);
+    ``key``/``join`` apply to ``requests r`` (and, with ``rollup_key``, to a roll-up table ``r``);
     ``rows`` is a SELECT with a ``key`` column and the attributes to output (its columns listed
     in ``row_columns``); stocks use ``stock_key``/``stock_join`` and ``stock_end`` in place of ``$end``.
     """
@@ -59,10 +59,15 @@ def scoped_where(filters: Filters, period_sql: str) -> str:
 
 
 def build_aggregate_sql(
-    metrics: tuple[Metric, ...], grouping: Grouping, filters: Filters, *, use_rollup: bool,
+    metrics: tuple[Metric, ...], grouping: Grouping, filters: Filters, *, rollup: str | None,
     quantiles: bool = True,
 ) -> str:
-    """The full query: one row per ``rows`` key with the attributes and the metrics."""
+    """The full query: one row per ``rows`` key with the attributes and the metrics.
+
+    ``rollup``: the roll-up table to sum the counts from (one that answers the query, see
+    :func:`metrics.store.rollup.pick_table`), or None to count the detail rows.
+    """
+    use_rollup = rollup is not None
     counts = count_columns(metrics)
     quants = [m for m in metrics if m.kind == "quantile"] if quantiles else []
     stocks = [m for m in metrics if m.kind == "stock"]
@@ -79,7 +84,7 @@ def build_aggregate_sql(
         quants = []
     if flow_cols:
         table, key, period = (
-            ("rollup_daily", grouping.rollup_key or grouping.key, IN_PERIOD_DAYS) if use_rollup
+            (rollup, grouping.rollup_key or grouping.key, IN_PERIOD_DAYS) if use_rollup
             else ("requests", grouping.key, IN_PERIOD)
         )
         ctes.append(("flow", f"SELECT {key} AS key, {', '.join(flow_cols)}\nFROM {table} r {grouping.join}\n"

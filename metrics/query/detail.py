@@ -17,6 +17,7 @@ from metrics.core.conditions import IN_PERIOD, IN_PERIOD_DAYS, received_between
 from metrics.core.filters import Filters
 from metrics.core.masking import mask_frame
 from metrics.core.periods import Period, previous
+from metrics.query.source import count_source
 from metrics.query.tables import base_params, run, scoped
 from metrics.query.build import drill_predicate, histogram_sql, scoped_where
 from metrics.core.registry import HOUR_BIN_EDGES
@@ -59,8 +60,9 @@ def category_top(
     params = {**base_params(viewer, period, filters),
               "prev_start": before.params()["start"], "prev_end": before.params()["end"],
               "prev_start_day": before.start, "prev_end_day": before.end}
-    if rollup_ready(con):
-        table, count, now = "rollup_daily", "r.requests__t0", IN_PERIOD_DAYS
+    table = count_source(con, viewer, filters, (period, before), by=("category",))
+    if table is not None:
+        count, now = "r.requests__t0", IN_PERIOD_DAYS
         before = received_between("$prev_start_day", "$prev_end_day", "r.day")
     else:
         table, count, now, before = "requests", "1", IN_PERIOD, received_between("$prev_start", "$prev_end")

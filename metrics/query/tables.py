@@ -1,17 +1,15 @@
 """The query layer: unit tables, totals and time series for any registry metric (DESIGN §4, §7).
 
 Every function takes a :class:`~metrics.core.access.Viewer`; requests outside its scope are never
-read. Counts come from the additive roll-up (``rollup_daily``) when it is current and much
-smaller than the requests (``source="auto"``; force with ``source="rollup"``) and from the
-detail rows otherwise — the results are identical (tests/test_queries.py checks it); percentiles
+read. Counts come from the smallest additive roll-up that answers the query when it is current
+and much smaller than the requests (``source="auto"``; force with ``source="rollup"``, see
+:mod:`metrics.query.source`) and from the detail rows otherwise — the results are identical (tests/test_queries.py checks it); percentiles
 are exact unless ``binned=True``; stocks (backlog, overdue) come from the detail rows.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -23,10 +21,10 @@ from metrics.core.levels import LEVELS
 from metrics.core.periods import Period, previous, same_period_last_year
 from metrics.query.build import Grouping, binned_sql, build_aggregate_sql, level_grouping
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, Metric, resolve
-from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_state
+from metrics.query.source import RollupMissing, Source, count_source
+from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_ready
 from metrics.core.sqlfiles import read_sql
 
-Source = Literal["auto", "detail", "rollup"]
 ALL = "'all'"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -51,29 +49,17 @@ def scoped(filters: Filters | None, unit_id: str | None) -> Filters:
     return filters.with_unit(unit_id) if unit_id else filters
 
 
-def _use_rollup(con: duckdb.DuckDBPyConnection, source: Source, binned: bool) -> bool:
-    """Whether to read counts from the roll-up; raises when the roll-ups a request needs are not ready."""
-    ready, preferred = rollup_state(con)
-    if binned and not ready:
-        raise RuntimeError("binned percentiles need the roll-up tables: run metrics.store.rollup.refresh_rollups")
-    if source == "detail":
-        return False
-    if source == "rollup":
-        if not ready:
-            raise RuntimeError("roll-up tables are missing or stale: run metrics.store.rollup.refresh_rollups")
-        return True
-    return preferred  # periods are whole days, so any period can be read from the daily roll-up
-
-
 def _aggregate(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, period: Period, grouping: Grouping,
     filters: Filters | None, metric_ids, basic_credit: float, source: Source, binned: bool,
-    extra: dict[str, object] | None = None,
+    extra: dict[str, object] | None = None, *, level: str | None = None, grain: str | None = None,
 ) -> pd.DataFrame:
     filters = filters or Filters()
     metrics = resolve(metric_ids)
-    use_rollup = _use_rollup(con, source, binned)
-    sql = build_aggregate_sql(metrics, grouping, filters, use_rollup=use_rollup, quantiles=not binned)
+    if binned and not rollup_ready(con):
+        raise RollupMissing("binned percentiles need the roll-up tables: run metrics.store.rollup.refresh_rollups")
+    table = count_source(con, viewer, filters, (period,), source=source, level=level, grain=grain)
+    sql = build_aggregate_sql(metrics, grouping, filters, rollup=table, quantiles=not binned)
     params = {**base_params(viewer, period, filters), "basic_credit": float(basic_credit), **(extra or {})}
     frame = run(con, sql, params)
     if binned and any(m.kind == "quantile" for m in metrics):
@@ -118,7 +104,7 @@ def unit_table(
     if level not in LEVELS:
         raise ValueError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     return _aggregate(con, viewer, period, level_grouping(level), filters, metric_ids, basic_credit,
-                      source, binned, {"level": level})
+                      source, binned, {"level": level}, level=level)
 
 
 def _population_rows(key_sql: str) -> str:
@@ -200,7 +186,7 @@ def time_series(
         stock_key="b.key", stock_join="JOIN buckets b ON r.received_at < b.bucket_end", stock_end="b.bucket_end",
     )
     return _aggregate(con, viewer, period, grouping, filters, metric_ids, basic_credit, source, binned,
-                      {"b_key": keys, "b_end": ends})
+                      {"b_key": keys, "b_end": ends}, grain=grain)
 
 
 def change(metric_id: str, value: float | None, before: float | None) -> float | None:

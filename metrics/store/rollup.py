@@ -1,22 +1,40 @@
-"""Additive roll-up tables, rebuilt by every writer (store.after_write), read by the query layer.
+"""Additive roll-up tables, kept current by every writer (store.after_write), read by the query layer.
 
-``rollup_daily``: one row per lowest unit × department × day × category × channel × source ×
-urgency, with every count column the additive metrics are built from (``<metric>__t<i>``,
-``<metric>__d``, see :mod:`metrics.core.registry`). Summing it over any set of rows gives exactly
-the counts the detail query would, so rates from it are identical, not approximate.
-``rollup_hist``: the same keys × ``which`` ('response' / 'close') × histogram bin of the
-duration in hours (fixed log-spaced edges, ``registry.HOUR_BIN_EDGES``), for binned percentiles.
+The roll-ups are a small catalogue (:data:`CATALOG`) of tables of one shape: the columns
+``unit_id, dept_id, category, channel, source, urgency, day`` and every count column the additive
+metrics are built from (``<metric>__t<i>``, ``<metric>__d``, see :mod:`metrics.core.registry`).
+They differ in grain:
+
+- ``unit``: the request's own unit, or its ancestor at a level (``street``): a request placed
+  below the street counts for its street, one placed above it (a district, the city) keeps its unit;
+- ``time``: ``day``, or ``month`` (``day`` is then the month's first day);
+- ``dims``: which of dept_id, category, channel, source, urgency are kept; the others are NULL.
+
+Summing any table over the rows a query selects gives exactly the counts the detail query
+would, as long as the table keeps everything the query groups or filters by
+(:meth:`RollupTable.answers`), so rates from it are identical, not approximate. The finest table
+(``rollup_daily``) answers every count query; the coarse ones are 20–200× smaller than the
+requests at city scale and answer the common ones (a month, a street and above, no filter or one).
+``rollup_hist``: the finest keys × ``which`` ('response' / 'close') × histogram bin of the duration
+in hours (fixed log-spaced edges, ``registry.HOUR_BIN_EDGES``), for binned percentiles.
+
+A write that changed only requests refreshes only the days it touched (:func:`mark_touched`,
+:func:`refresh_touched`); any other write rebuilds everything (:func:`refresh_rollups`).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
 from metrics.core import sqldialect as sd
+from metrics.core.levels import TERRITORIAL
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, METRICS, hour_bin_sql
 from metrics.core.sqlfiles import read_sql
 
-KEYS = ("unit_id", "dept_id", "category", "channel", "source", "urgency")
+DIMS = ("dept_id", "category", "channel", "source", "urgency")
+KEYS = ("unit_id", *DIMS)
 # which histogram -> the per-row hours expression (NULL where it does not apply), from the registry
 HISTOGRAMS: dict[str, str] = {
     "response": BY_ID["response_hours_p50"].duration,
@@ -29,8 +47,43 @@ QUANTILE_HISTOGRAM: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class RollupTable:
+    """One roll-up table's grain: unit level (None: the request's own unit), time grain, kept dimensions."""
+
+    name: str
+    unit_level: str | None
+    time: str
+    dims: tuple[str, ...]
+
+    def answers(self, *, unit_level: str | None, month_ok: bool, dims: frozenset[str]) -> bool:
+        """Whether sums over this table equal the detail for a query that needs units down to
+        ``unit_level`` (None: none), periods/buckets of whole months only when ``month_ok``, and ``dims``."""
+        if self.time == "month" and not month_ok:
+            return False
+        if not dims <= set(self.dims):
+            return False
+        if self.unit_level is None or unit_level is None:
+            return True
+        return TERRITORIAL.index(unit_level) <= TERRITORIAL.index(self.unit_level)
+
+
+FINEST = RollupTable("rollup_daily", None, "day", DIMS)
+CATALOG: tuple[RollupTable, ...] = (
+    FINEST,
+    RollupTable("rollup_unit_month", None, "month", ()),
+    RollupTable("rollup_street_month", "street", "month", ("dept_id", "category")),
+    RollupTable("rollup_street_month_ways", "street", "month", ("channel", "source", "urgency")),
+    RollupTable("rollup_street_day", "street", "day", ()),
+)
+BY_NAME = {t.name: t for t in CATALOG}
+FULL_REBUILD_SHARE = 0.5    # a write touching more than this share of the stored days rebuilds everything
+ROWS_KEY = "rollup_rows:"      # gridscore_meta key prefix: rows of each table when last refreshed
+STAMP_KEY = "rollup_requests"  # gridscore_meta: count(*) of requests the roll-ups were built from
+
+
 def rollup_count_columns() -> list[tuple[str, str]]:
-    """Every (column, per-row condition) stored in rollup_daily."""
+    """Every (column, per-row condition) stored in the roll-up tables."""
     cols: dict[str, str] = {}
     for m in METRICS:
         if m.additive:
@@ -38,24 +91,69 @@ def rollup_count_columns() -> list[tuple[str, str]]:
     return list(cols.items())
 
 
-def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild rollup_daily and rollup_hist from requests (a few seconds for 1M requests)."""
+def _day_filter(days: str | None, column: str, moment: str | None = None) -> str:
+    """``column`` (a date) is one of ``days``; a range test on ``moment`` first lets zone maps skip row groups."""
+    if days is None:
+        return "TRUE"
+    where = f"{column} IN (SELECT day FROM {days})"
+    if moment:
+        where = (f"{moment} >= (SELECT min(day) FROM {days}) AND {moment} < (SELECT max(day) FROM {days}) + 1"
+                 f" AND {where}")
+    return where
+
+
+def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
+    """rollup_daily and rollup_hist from requests (of ``days`` only, appended, when given)."""
     keys = ", ".join(f"r.{k}" for k in KEYS)
     day = sd.to_date("r.received_at")
+    where = _day_filter(days, day, "r.received_at")
     counts = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {col}" for col, cond in rollup_count_columns())
-    con.execute(read_sql("rollup_daily").format(keys=keys, day=day, counts=counts))
+    head = "CREATE OR REPLACE TABLE rollup_daily AS" if days is None else "INSERT INTO rollup_daily"
+    con.execute(read_sql("rollup_daily").format(head=head, keys=keys, day=day, counts=counts, where=where))
     parts = [
         f"SELECT {keys}, {day} AS day, '{which}' AS which, {hour_bin_sql(f'({hours})')} AS bin "
-        f"FROM requests r WHERE ({hours}) IS NOT NULL"
+        f"FROM requests r WHERE ({hours}) IS NOT NULL AND {where}"
         for which, hours in HISTOGRAMS.items()
     ]
-    con.execute(read_sql("rollup_hist").format(keys=", ".join(KEYS), rows="\nUNION ALL\n".join(parts)))
-    con.execute(
-        "INSERT OR REPLACE INTO gridscore_meta SELECT 'rollup_requests', CAST(count(*) AS TEXT) FROM requests"
-    )
-    con.execute(
-        "INSERT OR REPLACE INTO gridscore_meta SELECT 'rollup_rows', CAST(count(*) AS TEXT) FROM rollup_daily"
-    )
+    head = "CREATE OR REPLACE TABLE rollup_hist AS" if days is None else "INSERT INTO rollup_hist"
+    con.execute(read_sql("rollup_hist").format(head=head, keys=", ".join(KEYS), rows="\nUNION ALL\n".join(parts)))
+
+
+def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str | None) -> None:
+    """A coarse table summed from rollup_daily (its rows of ``days``' months or days only, appended, when given)."""
+    unit = "r.unit_id"
+    join = ""
+    if table.unit_level is not None:
+        join = ("LEFT JOIN (SELECT a.unit_id, a.ancestor_id FROM unit_ancestors a JOIN units u"
+                f" ON u.unit_id = a.ancestor_id WHERE u.level = '{table.unit_level}') up ON up.unit_id = r.unit_id")
+        unit = "coalesce(up.ancestor_id, r.unit_id)"
+    day = "r.day" if table.time == "day" else sd.truncate("month", "r.day")
+    kept = [unit, *(f"r.{d}" for d in table.dims), day]
+    cols = [f"{unit} AS unit_id", *(f"r.{d} AS {d}" if d in table.dims else f"CAST(NULL AS TEXT) AS {d}" for d in DIMS),
+            f"{day} AS day", *(f"sum(r.{c}) AS {c}" for c, _ in rollup_count_columns())]
+    where = "TRUE"
+    if days is not None:
+        where = _day_filter(days, "r.day") if table.time == "day" else (
+            f"{day} IN (SELECT DISTINCT {sd.truncate('month', 'day')} FROM {days})")
+    head = f"CREATE OR REPLACE TABLE {table.name} AS" if days is None else f"INSERT INTO {table.name}"
+    con.execute(f"{head}\nSELECT {', '.join(cols)}\nFROM rollup_daily r {join}\nWHERE {where}\n"
+                f"GROUP BY {', '.join(kept)}\nORDER BY day")
+
+
+def _stamp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"INSERT OR REPLACE INTO gridscore_meta SELECT '{STAMP_KEY}', CAST(count(*) AS TEXT) FROM requests")
+    for table in CATALOG:
+        con.execute(f"INSERT OR REPLACE INTO gridscore_meta SELECT $k, CAST(count(*) AS TEXT) FROM {table.name}",
+                    {"k": ROWS_KEY + table.name})
+
+
+def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every roll-up table from requests (a few seconds for 1M requests)."""
+    _build_finest(con, None)
+    for table in CATALOG[1:]:
+        _build_coarse(con, table, None)
+    _stamp(con)
+    con.execute("DROP TABLE IF EXISTS _touched_days")
 
 
 def mark_touched(con: duckdb.DuckDBPyConnection, received_sql: str, params: dict | None = None) -> None:
@@ -70,37 +168,92 @@ def mark_touched(con: duckdb.DuckDBPyConnection, received_sql: str, params: dict
                 " WHERE t.received_at IS NOT NULL", params or {})
 
 
+def _tables_present(con: duckdb.DuckDBPyConnection) -> bool:
+    names = [t.name for t in CATALOG] + ["rollup_hist"]
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+                        f"({', '.join(repr(n) for n in names)})").fetchone()[0]
+    return found == len(names)
+
+
 def refresh_touched(con: duckdb.DuckDBPyConnection) -> None:
-    """Refresh the roll-ups of the days recorded by :func:`mark_touched` (all of them if none are current)."""
-    refresh_rollups(con)
-    con.execute("DROP TABLE IF EXISTS _touched_days")
+    """Refresh the roll-up rows of the days recorded by :func:`mark_touched` (and of their months in
+    the month tables); nothing when none were recorded; everything when the tables are missing."""
+    has_marks = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_touched_days' AND temporary").fetchone()[0]
+    if not _tables_present(con):
+        refresh_rollups(con)
+        return
+    if not has_marks:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT day FROM _touched_days")
+    touched, stored = con.execute(
+        "SELECT (SELECT count(*) FROM _touched), (SELECT count(DISTINCT day) FROM rollup_street_day)").fetchone()
+    if touched > FULL_REBUILD_SHARE * stored:   # most days changed: one rebuild is cheaper than deleting most rows
+        con.execute("DROP TABLE _touched")
+        refresh_rollups(con)
+        return
+    months = f"(SELECT DISTINCT {sd.truncate('month', 'day')} FROM _touched)"
+    for table in CATALOG[1:]:   # a month table's day is its month's first day
+        src = "_touched" if table.time == "day" else months
+        con.execute(f"DELETE FROM {table.name} WHERE day IN (SELECT * FROM {src})")
+    for name in ("rollup_daily", "rollup_hist"):
+        con.execute(f"DELETE FROM {name} WHERE day IN (SELECT day FROM _touched)")
+    _build_finest(con, "_touched")
+    for table in CATALOG[1:]:
+        _build_coarse(con, table, "_touched")
+    _stamp(con)
+    con.execute("DROP TABLE _touched")
+    con.execute("DROP TABLE _touched_days")
+
+
+def rollup_sizes(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int]] | None:
+    """(requests, {table: rows}) when every roll-up table exists and is current, else None.
+
+    Current: built from the current requests (same row count, one read of it).
+    """
+    if not _tables_present(con):
+        return None
+    rows = dict(con.execute(
+        "SELECT key, value FROM gridscore_meta WHERE key = $s OR starts_with(key, $p)",
+        {"s": STAMP_KEY, "p": ROWS_KEY}).fetchall())
+    total = con.execute("SELECT count(*) FROM requests").fetchone()[0]
+    if rows.get(STAMP_KEY) != str(total):
+        return None
+    try:
+        return total, {t.name: int(rows[ROWS_KEY + t.name]) for t in CATALOG}
+    except KeyError:
+        return None
 
 
 def rollup_state(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
-    """(ready, preferred) of the roll-ups, reading the requests' row count once.
-
-    Ready: the roll-ups exist and were built from the current requests (same row count).
-    Preferred: ready, and at least ``MIN_COMPRESSION`` times smaller than requests: only then is
-    it faster to read. Sparse data (e.g. 1M requests over 2,700 grids × 730 days) gives about one
-    roll-up row per request, and the detail query is then as fast (bench/bench_scores_queries.py).
-    """
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('rollup_daily', 'rollup_hist')"
-    ).fetchone()[0]
-    if found < 2:
+    """(ready, preferred) of the finest roll-up: current, and at least ``MIN_COMPRESSION`` times smaller."""
+    sizes = rollup_sizes(con)
+    if sizes is None:
         return False, False
-    stamp, rows, total = con.execute(
-        "SELECT max(CASE WHEN key = 'rollup_requests' THEN value END),"
-        " max(CASE WHEN key = 'rollup_rows' THEN value END), (SELECT count(*) FROM requests)"
-        " FROM gridscore_meta"
-    ).fetchone()
-    ready = stamp is not None and stamp == str(total)
-    return ready, ready and rows is not None and int(rows) * MIN_COMPRESSION <= total
+    total, rows = sizes
+    return True, rows[FINEST.name] * MIN_COMPRESSION <= total
 
 
 def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the roll-ups exist and were built from the current requests (same row count)."""
-    return rollup_state(con)[0]
+    return rollup_sizes(con) is not None
+
+
+def pick_table(
+    sizes: tuple[int, dict[str, int]] | None, *, unit_level: str | None, month_ok: bool,
+    dims: frozenset[str], forced: bool = False,
+) -> RollupTable | None:
+    """The smallest current table that answers the query exactly; None to read the detail rows.
+
+    Unless ``forced``, a table is used only when it is ``MIN_COMPRESSION`` times smaller than the
+    requests (sparse data: the detail query is then as fast, bench/bench_scores_queries.py).
+    """
+    if sizes is None:
+        return None
+    total, rows = sizes
+    fits = [t for t in CATALOG if t.answers(unit_level=unit_level, month_ok=month_ok, dims=dims)]
+    best = min(fits, key=lambda t: (rows[t.name], CATALOG.index(t)))   # the finest always fits
+    return best if forced or rows[best.name] * MIN_COMPRESSION <= total else None
 
 
 def bin_bounds() -> tuple[np.ndarray, np.ndarray]:

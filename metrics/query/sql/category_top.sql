@@ -1,5 +1,5 @@
 -- Requests per category in the period and in the previous period. Filled in by
--- metrics/query/detail.category_top: the table (requests or rollup_daily), the count (1 or the
+-- metrics/query/detail.category_top: the table (requests or a roll-up), the count (1 or the
 -- roll-up count), "received in" each period (metrics.core.conditions, bounds bound as parameters);
 -- scope and filters are predicates.
 SELECT
