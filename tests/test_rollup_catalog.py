@@ -64,6 +64,9 @@ def test_every_table_answers_some_cases_and_refuses_others():
         assert name == FINEST.name or n < len(CASES), name
 
 
+SERIES = ["requests", "response_rate", "satisfaction_rate", "backlog", "overdue"]
+
+
 @pytest.mark.parametrize("name", [t.name for t in CATALOG])
 @pytest.mark.parametrize("viewer", [DEMO_VIEWER, Viewer("unit", "S1"), Viewer("unit", "D1")], ids=["all", "S1", "D1"])
 def test_totals_and_monthly_series_equal_detail(name, viewer):
@@ -71,16 +74,52 @@ def test_totals_and_monthly_series_equal_detail(name, viewer):
     year = parse_period("2026")
     for grain in ("month", "quarter", "day"):
         try:
-            got = time_series(con, viewer, ["requests", "response_rate", "satisfaction_rate"], year, grain,
-                              basic_credit=0.9, source=name)
+            got = time_series(con, viewer, SERIES, year, grain, basic_credit=0.9, source=name)
         except RollupMissing:
             assert BY_NAME[name].time == "month" and grain == "day"
             continue
-        want = time_series(con, viewer, ["requests", "response_rate", "satisfaction_rate"], year, grain,
-                           basic_credit=0.9, source="detail")
+        want = time_series(con, viewer, SERIES, year, grain, basic_credit=0.9, source="detail")
         pd.testing.assert_frame_equal(got, want, check_exact=True)
     got = scope_totals(con, viewer, parse_period("2026-10"), basic_credit=0.9, source=name)
     assert got == scope_totals(con, viewer, parse_period("2026-10"), basic_credit=0.9, source="detail")
+
+
+END = "2026-11-01 00:00:00"   # the end of October, the stock's moment
+STOCK_ROWS = [  # (id, received, closed_at, status, resolve_by): open / overdue at END?
+    ("K01", "2026-10-10 08:00:00", END, "closed", "2026-10-20 00:00:00"),        # closed exactly at END: open, overdue
+    ("K02", "2026-10-10 08:00:00", "2026-10-31 23:59:59", "closed", None),     # closed a second before: neither
+    ("K03", END, None, "open", "2026-10-01 00:00:00"),                           # received at END: neither
+    ("K04", "2026-10-10 08:00:00", "2026-10-09 08:00:00", "closed", None),     # closed before received: never
+    ("K05", "2026-10-10 08:00:00", None, "closed", "2026-10-12 00:00:00"),     # closed without a time: neither
+    ("K06", "2026-10-10 08:00:00", None, "open", END),                           # due exactly at END: open, not overdue
+    ("K07", "2026-10-10 08:00:00", None, None, "2026-10-31 23:59:59"),         # due a second before: overdue
+    ("K08", "2026-10-10 08:00:00", None, "open", None),                          # no deadline: open, never overdue
+    ("K09", "2026-10-10 08:00:00", "2026-11-03 00:00:00", "closed", "2026-11-05 00:00:00"),  # due after closing
+    ("K10", "2026-10-10 08:00:00", "2026-12-01 00:00:00", "closed", "2026-10-05 00:00:00"),  # due before received
+    ("K11", "2025-01-01 00:00:00", None, "open", "2025-01-02 00:00:00"),       # long open, long overdue
+    ("K12", "2026-10-10 08:00:00", "2026-10-10 08:00:00", "closed", "2026-10-10 08:00:00"),  # closed as received
+]
+
+
+@pytest.mark.parametrize("name", [t.name for t in CATALOG])
+def test_stocks_from_open_and_close_events_equal_detail_on_every_boundary(name):
+    rows = [fx.row(i, r, closed_at=c, status=s, resolve_by=d, unit_id="G1") for i, r, c, s, d in STOCK_ROWS]
+    con = fx.build_store(fx.requests_frame(rows))
+    for period in ("2026-10", "2026-09", "2026-11", "2026-10-15..2026-10-31", "2026-11-01..2026-11-02", "2026"):
+        p = parse_period(period)
+        for level in ("city", "street", "grid"):
+            try:
+                got = unit_table(con, DEMO_VIEWER, level, p, metric_ids=["backlog", "overdue"], basic_credit=0.9,
+                                 source=name)
+            except RollupMissing:
+                continue
+            want = unit_table(con, DEMO_VIEWER, level, p, metric_ids=["backlog", "overdue"], basic_credit=0.9,
+                              source="detail")
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+    # the hand count at the end of October: K01, K06, K07, K08, K09, K10, K11 open; K01, K07, K10, K11 overdue
+    totals = scope_totals(con, DEMO_VIEWER, parse_period("2026-10"), metric_ids=["backlog", "overdue"], basic_credit=0.9,
+                          source=name)
+    assert (totals["backlog"], totals["overdue"]) == (7, 4)
 
 
 def test_month_tables_refuse_periods_that_are_not_whole_months():

@@ -81,6 +81,7 @@ class Metric:
     duration: str | None = None          # quantile: per-row hours, NULL where not applicable
     p: float | None = None               # quantile: 0.5, 0.9
     per_10k_of: str | None = None        # per_10k: 'requests' or 'staff'
+    opens: str | None = None             # stock: the per-row moment it starts counting (the roll-ups' events)
     parameters: tuple[tuple[str, float], ...] = ()
     note_zh: str = ""
     note_en: str = ""
@@ -237,7 +238,7 @@ METRICS: tuple[Metric, ...] = (
         "backlog", "在办量", "Backlog",
         "期末仍未办结的诉求数：期末前受理、期末时未办结（含往期受理）" + _ASSESS_ZH,
         "requests received before the period end and not closed by then, whenever received (assessable requests)",
-        "count", False, "stock", terms=(Term(OPEN_AT_END),),
+        "count", False, "stock", terms=(Term(OPEN_AT_END),), opens="r.received_at",
         note_zh="期末存量，不是“期内受理”。", note_en="A stock at the period end, not 'received in the period'.",
     ),
     Metric(
@@ -245,6 +246,7 @@ METRICS: tuple[Metric, ...] = (
         "期末在办且已超过办结时限（resolve_by < 期末）的诉求数" + _ASSESS_ZH,
         "backlog requests whose resolve_by is before the period end (assessable requests)",
         "count", False, "stock", terms=(Term(f"{OPEN_AT_END} AND r.resolve_by < $end"),),
+        opens="CASE WHEN r.resolve_by IS NOT NULL THEN greatest(r.received_at, r.resolve_by) END",
         note_zh="期末存量，不是“期内受理”。", note_en="A stock at the period end, not 'received in the period'.",
     ),
     _rate(

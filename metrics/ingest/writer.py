@@ -44,7 +44,7 @@ def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, 
     cols = [q(c) for c in provided]
     changed = "FROM _checked k JOIN _action a ON a._row = k._row AND a.action = 'update'"
     if provided and counts["update"]:
-        mark_touched(con, f"SELECT r.received_at {changed} JOIN requests r ON r.request_id = k.request_id")
+        mark_touched(con, f"{changed} JOIN requests r ON r.request_id = k.request_id")
         sets = ", ".join(f"{c} = k.{c}" for c in cols)
         con.execute(f"""UPDATE requests SET {sets}, import_id = $id
             FROM _checked k JOIN _action a ON a._row = k._row AND a.action = 'update'
@@ -52,7 +52,7 @@ def upsert(con: duckdb.DuckDBPyConnection, provided: list[str], import_id: str, 
     if counts["insert"]:
         _insert(con, provided, cols, import_id, counts)
     # the new days of updated and inserted rows (both carry this import's id now)
-    mark_touched(con, "SELECT received_at FROM requests WHERE import_id = $id", {"id": import_id})
+    mark_touched(con, "FROM requests r WHERE r.import_id = $id", {"id": import_id})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, provided: list[str], cols: list[str], import_id: str,

@@ -27,7 +27,8 @@ class Grouping:
 
     ``key``/``join`` apply to ``requests r`` (and, with ``rollup_key``, to a roll-up table ``r``);
     ``rows`` is a SELECT with a ``key`` column and the attributes to output (its columns listed
-    in ``row_columns``); stocks use ``stock_key``/``stock_join`` and ``stock_end`` in place of ``$end``.
+    in ``row_columns``); stocks use ``stock_key``/``stock_join`` (``stock_rollup_join`` on a roll-up)
+and ``stock_end`` in place of ``$end``.
     """
 
     key: str
@@ -38,6 +39,7 @@ class Grouping:
     ctes: tuple[tuple[str, str], ...] = ()
     stock_key: str | None = None
     stock_join: str | None = None
+    stock_rollup_join: str | None = None
     stock_end: str = "$end"
     order_by: str = "rows.key"
 
@@ -96,21 +98,36 @@ def build_aggregate_sql(
                             f"WHERE {scoped_where(filters, IN_PERIOD)}\nGROUP BY {grouping.key}"))
         joins.append("LEFT JOIN pct ON pct.key = rows.key")
     if stocks:
-        skey = grouping.stock_key or grouping.key
-        cols = ", ".join(
-            f"CAST(sum(CASE WHEN {cond.replace('$end', grouping.stock_end)} THEN 1 ELSE 0 END) AS BIGINT) AS {c}"
-            for m in stocks for c, cond in m.count_columns()
-        )
-        where = scoped_where(filters, f"r.received_at < {grouping.stock_end}")
-        ctes.append(("stock", f"SELECT {skey} AS key, {cols}\nFROM requests r "
-                              f"{grouping.stock_join if grouping.stock_join is not None else grouping.join}\n"
-                              f"WHERE {where}\nGROUP BY {skey}"))
+        ctes.append(("stock", _stock_sql(stocks, grouping, filters, rollup)))
         joins.append("LEFT JOIN stock ON stock.key = rows.key")
     ctes.append(("rows", grouping.rows))
     qsource = "pct" if use_rollup and quantiles else ("flow" if quantiles else None)
     select = [f"rows.{c}" for c in grouping.row_columns] + _metric_columns(metrics, qsource)
     return (f"{with_clause(ctes)}\nSELECT {', '.join(select)}\nFROM rows {' '.join(joins)}\n"
             f"ORDER BY {grouping.order_by}")
+
+
+def _stock_sql(stocks: list[Metric], grouping: Grouping, filters: Filters, rollup: str | None) -> str:
+    """Stocks at ``grouping.stock_end``: from the detail rows, or as open minus close events of the
+    days before it from a roll-up (:func:`metrics.core.conditions.stock_events`)."""
+    end = grouping.stock_end
+    if rollup is None:
+        skey = grouping.stock_key or grouping.key
+        join = grouping.stock_join if grouping.stock_join is not None else grouping.join
+        cols = ", ".join(f"CAST(sum(CASE WHEN {cond.replace('$end', end)} THEN 1 ELSE 0 END) AS BIGINT) AS {c}"
+                         for m in stocks for c, cond in m.count_columns())
+        moment = "r.received_at"
+        table = "requests"
+    else:
+        skey = grouping.stock_key or grouping.rollup_key or grouping.key
+        join = grouping.stock_rollup_join if grouping.stock_rollup_join is not None else grouping.join
+        end = "$end_day" if end == "$end" else end
+        cols = ", ".join(f"CAST(sum(r.{m.id}__open) - sum(r.{m.id}__close) AS BIGINT) AS {m.term_column(0)}"
+                         for m in stocks)
+        moment = "r.day"
+        table = rollup
+    return (f"SELECT {skey} AS key, {cols}\nFROM {table} r {join}\n"
+            f"WHERE {scoped_where(filters, f'{moment} < {end}')}\nGROUP BY {skey}")
 
 
 def with_clause(ctes: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:

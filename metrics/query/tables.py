@@ -184,6 +184,7 @@ def time_series(
         row_columns=("key AS bucket", "bucket_end"),
         ctes=(("buckets", bucket_rows),),
         stock_key="b.key", stock_join="JOIN buckets b ON r.received_at < b.bucket_end", stock_end="b.bucket_end",
+        stock_rollup_join="JOIN buckets b ON r.day < b.bucket_end",
     )
     return _aggregate(con, viewer, period, grouping, filters, metric_ids, basic_credit, source, binned,
                       {"b_key": keys, "b_end": ends}, grain=grain)

@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 
 from metrics.core import sqldialect as sd
+from metrics.core.conditions import stock_events
 from metrics.core.levels import TERRITORIAL
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, METRICS, hour_bin_sql
 from metrics.core.sqlfiles import read_sql
@@ -83,12 +84,27 @@ STAMP_KEY = "rollup_requests"  # gridscore_meta: count(*) of requests the roll-u
 
 
 def rollup_count_columns() -> list[tuple[str, str]]:
-    """Every (column, per-row condition) stored in the roll-up tables."""
+    """Every (column, per-row condition) of the additive metrics stored in the roll-up tables."""
     cols: dict[str, str] = {}
     for m in METRICS:
         if m.additive:
             cols.update(m.count_columns())
     return list(cols.items())
+
+
+def event_columns() -> list[tuple[str, str, str]]:
+    """Every stored count as (column, per-row condition, the moment whose day the row is counted on).
+
+    Additive metrics count on the day received; a stock (backlog, overdue) counts an open event on
+    the day it starts counting and a close event on the day it closes (``<id>__open`` / ``<id>__close``,
+    :func:`metrics.core.conditions.stock_events`).
+    """
+    cols = [(col, cond, "r.received_at") for col, cond in rollup_count_columns()]
+    for m in METRICS:
+        if m.kind == "stock":
+            opened, closed = stock_events(m.opens)
+            cols += [(f"{m.id}__open", opened, m.opens), (f"{m.id}__close", closed, "r.closed_at")]
+    return cols
 
 
 def _day_filter(days: str | None, column: str, moment: str | None = None) -> str:
@@ -105,11 +121,20 @@ def _day_filter(days: str | None, column: str, moment: str | None = None) -> str
 def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
     """rollup_daily and rollup_hist from requests (of ``days`` only, appended, when given)."""
     keys = ", ".join(f"r.{k}" for k in KEYS)
+    columns = event_columns()
+    events = []
+    for moment in dict.fromkeys(m for _, _, m in columns):   # one pass per kind of day, flows first
+        day = sd.to_date(f"({moment})")
+        counts = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {col}" if m == moment else f"0 AS {col}"
+                           for col, cond, m in columns)
+        events.append(f"SELECT {keys}, {day} AS day, {counts} FROM requests r\n"
+                      f"WHERE ({moment}) IS NOT NULL AND {_day_filter(days, day, moment)}")
+    sums = ", ".join(f"sum(r.{col}) AS {col}" for col, _, _ in columns)
+    head = "CREATE OR REPLACE TABLE rollup_daily AS" if days is None else "INSERT INTO rollup_daily"
+    con.execute(read_sql("rollup_daily").format(head=head, keys=", ".join(KEYS), sums=sums,
+                                                events="\nUNION ALL\n".join(events)))
     day = sd.to_date("r.received_at")
     where = _day_filter(days, day, "r.received_at")
-    counts = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {col}" for col, cond in rollup_count_columns())
-    head = "CREATE OR REPLACE TABLE rollup_daily AS" if days is None else "INSERT INTO rollup_daily"
-    con.execute(read_sql("rollup_daily").format(head=head, keys=keys, day=day, counts=counts, where=where))
     parts = [
         f"SELECT {keys}, {day} AS day, '{which}' AS which, {hour_bin_sql(f'({hours})')} AS bin "
         f"FROM requests r WHERE ({hours}) IS NOT NULL AND {where}"
@@ -130,7 +155,7 @@ def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str 
     day = "r.day" if table.time == "day" else sd.truncate("month", "r.day")
     kept = [unit, *(f"r.{d}" for d in table.dims), day]
     cols = [f"{unit} AS unit_id", *(f"r.{d} AS {d}" if d in table.dims else f"CAST(NULL AS TEXT) AS {d}" for d in DIMS),
-            f"{day} AS day", *(f"sum(r.{c}) AS {c}" for c, _ in rollup_count_columns())]
+            f"{day} AS day", *(f"sum(r.{c}) AS {c}" for c, _, _ in event_columns())]
     where = "TRUE"
     if days is not None:
         where = _day_filter(days, "r.day") if table.time == "day" else (
@@ -156,16 +181,18 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS _touched_days")
 
 
-def mark_touched(con: duckdb.DuckDBPyConnection, received_sql: str, params: dict | None = None) -> None:
+def mark_touched(con: duckdb.DuckDBPyConnection, rows_from: str, params: dict | None = None) -> None:
     """Record the days a write is about to change (old rows) or has changed (new rows).
 
-    ``received_sql`` is a SELECT whose first column is a ``received_at`` timestamp (or date). Call it
-    for the rows' stored values before an UPDATE/DELETE and for the new values after; then
-    ``after_write(con, incremental=True)`` refreshes the roll-ups of those days only.
+    ``rows_from`` is a FROM clause (with its WHERE) of the request rows as ``r``, e.g.
+    ``"FROM requests r WHERE r.import_id = $id"``: every day any of their counts falls on (received,
+    and a stock's open and close days) is recorded. Call it for the stored rows before an UPDATE or
+    DELETE and for the new rows after; ``after_write(con, incremental=True)`` then refreshes those days.
     """
+    moments = ", ".join(dict.fromkeys(sd.to_date(f"({m})") for _, _, m in event_columns()))
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _touched_days (day DATE)")
-    con.execute(f"INSERT INTO _touched_days SELECT DISTINCT CAST(t.received_at AS DATE) FROM ({received_sql}) t(received_at)"
-                " WHERE t.received_at IS NOT NULL", params or {})
+    con.execute(f"INSERT INTO _touched_days SELECT DISTINCT t.day FROM (SELECT unnest([{moments}]) AS day {rows_from}) t"
+                " WHERE t.day IS NOT NULL", params or {})
 
 
 def _tables_present(con: duckdb.DuckDBPyConnection) -> bool:
