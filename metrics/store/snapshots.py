@@ -35,6 +35,18 @@ SCHEMA_VERSION = 2   # 2: requests.location_status, import_fields
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "gridscore.duckdb"
 
 
+def _writer_memory_mb() -> int:
+    """A writer's DuckDB memory limit: 40% of RAM, so the caller's own data (the demo generator's
+    frames) and the readers still fit; DuckDB's default (80%) let a 10M-row roll-up build be killed."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.4 / 2**20)
+    except (ValueError, OSError):
+        return 4096
+
+
+WRITER_MEMORY_MB = _writer_memory_mb()
+
+
 class StoreError(RuntimeError):
     """A store that cannot be used: missing, not a GridScore store, or another schema version."""
 
@@ -132,6 +144,7 @@ def write_snapshot(
             check_schema_file(path)
             shutil.copyfile(path, tmp)
         con = duckdb.connect(str(tmp))
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_MB}MB'")   # spills beyond it (to {tmp}.tmp/)
         try:
             if fresh or not path.exists():
                 create_schema(con)
