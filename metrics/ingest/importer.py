@@ -119,6 +119,7 @@ def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptio
                           **create_units(con, mapping.dept, plan.dept_cols, dept=True)}
         parse(con, plan, tz)
         result.formats = dict(plan.formats)
+        coverage = writer.coverage_counts(con, plan)
     with timed("place"):
         locator = GridLocator.from_store(con)
         result.placeholders = checks.place(con, options.crs, locator, "address" in plan.source,
@@ -148,7 +149,7 @@ def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptio
     if options.rejects_dir and result.rejected:
         result.rejects_csv = writer.save_rejects_csv(con, result.import_id, path, options.rejects_dir)
     result.seconds = time.perf_counter() - started
-    writer.record_coverage(con, plan, result.import_id, read)
+    writer.record_coverage(con, plan, result.import_id, read, coverage)
     options_hash = fingerprint(options.mapping, result.fmt, options.crs, options.tz, options.sheet, store_timezone(con))
     record_import(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
                   f"encoding={result.encoding}; crs={options.crs}; tz={tz}" + note_tags(options_hash, result.created))
