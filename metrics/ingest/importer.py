@@ -2,12 +2,13 @@
 
 :func:`import_files` opens one :func:`metrics.store.snapshots.write_snapshot` for all the files given, so
 viewers see the data before or after the whole import, never a part of it; a failure or a kill
-leaves the store as it was. Each file gets its own row in ``imports``.
+leaves the store as it was. Each file gets its own row in ``imports``. A file already imported the
+same way is recognised from its hash before any snapshot is made (:mod:`~metrics.ingest.unchanged`).
 
 Every stage after reading is set-based SQL over temp tables keyed by the source row number
 (``_stage`` -> ``_parsed`` -> ``_checked`` -> one UPDATE and one INSERT); DuckDB works within
 ``MEMORY_LIMIT`` and spills beyond it, so the memory of an import does not grow with the file
-(1M rows: ~8 s, 0.8 GB peak; 5M rows: 45-65 s, 0.83 GB; see bench/bench_import.py).
+(0.8 GB peak at 1M and 5M rows; times: bench/bench_import.py).
 """
 from __future__ import annotations
 
