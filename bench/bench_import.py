@@ -103,8 +103,11 @@ def demo_files(demo: Path, work: Path) -> tuple[Path, Path, Path, int]:
 def median_line(label: str, runs: list[dict]) -> str:
     rates = [r["rows_per_s"] for r in runs]
     walls = [r["wall_s"] for r in runs]
+    cpus = [r["cpu_s"] for r in runs]
+    loads = [r["load_avg_1min"] for r in runs]
     return (f"{label:<28} {statistics.median(rates):>10,.0f} rows/s ({min(rates):,}-{max(rates):,}); "
-            f"wall {statistics.median(walls):.2f} s ({min(walls):.2f}-{max(walls):.2f})")
+            f"wall {statistics.median(walls):.2f} s ({min(walls):.2f}-{max(walls):.2f}); "
+            f"CPU {statistics.median(cpus):.2f} s ({min(cpus):.2f}-{max(cpus):.2f}); load avg {min(loads)}-{max(loads)}")
 
 
 def bench_demo(demo: Path, work: Path, repeat: int, report: dict) -> None:
