@@ -112,6 +112,20 @@ def test_placeholder_thresholds(store: Path, tmp_path: Path, fewer_rows: int, fe
     assert bool(r.placeholders) is flagged and r.placed.get("placeholder", 0) == (n if flagged else 0)
 
 
+@pytest.mark.parametrize("others, flagged", [(245, True), (246, False)])
+def test_placeholder_share_threshold(store: Path, tmp_path: Path, others: int, flagged: bool) -> None:
+    """5 rows on one point among 250 with coordinates hold exactly CLUSTER_MIN_SHARE: a placeholder; among 251, not."""
+    from metrics.ingest.checks import CLUSTER_MIN_ADDRESSES, CLUSTER_MIN_ROWS, CLUSTER_MIN_SHARE
+
+    n = CLUSTER_MIN_ROWS
+    assert n == CLUSTER_MIN_SHARE * (n + 245)
+    on_point = [row(f"P{k}", lon="116.3250", lat="39.8250", address=f"路{k % CLUSTER_MIN_ADDRESSES}号") for k in range(n)]
+    spread = [row(f"R{k}", lon=f"{116.31 + (k % 50) * 0.0015:.4f}", lat=f"{39.81 + (k // 50) * 0.001:.4f}")
+              for k in range(others)]
+    [r] = import_files(store, [write(tmp_path / "t.csv", HEAD, on_point + spread)])
+    assert bool(r.placeholders) is flagged and r.placed.get("placeholder", 0) == (n if flagged else 0)
+
+
 def test_na_and_friends_are_empty_and_null_values_replaces_the_list(store: Path, tmp_path: Path) -> None:
     rows = [row("N1", "东城区", closed="NA", status="办理中"), row("N2", "NULL", closed="N/A", dept="none", status="-"),
             row("N3", "-", closed=" null ", status="办理中"), row("N4", "东城区", closed="无", lon="NaN", lat="NaN", status="空"),

@@ -96,6 +96,7 @@ def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_p
     before = query(store, "SELECT * FROM requests ORDER BY request_id")
     [again] = import_files(store, [path])
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(GOOD))
+    assert again.already is not None, "the same bytes with the same mapping: recognised, not read again"
     assert query(store, "SELECT * FROM requests ORDER BY request_id") == before
     newer = [list(r) for r in GOOD]
     newer[1][10], newer[1][11] = "2026/11/05 09:00", "已办结"   # H2 closed later
@@ -103,7 +104,7 @@ def test_same_file_again_changes_nothing_newer_export_updates(store: Path, tmp_p
     assert (r.inserted, r.updated, r.unchanged, r.rejected) == (0, 1, len(GOOD) - 1, 0)
     assert query(store, "SELECT status, closed_at IS NOT NULL FROM requests WHERE request_id = 'H2'") == [("closed", True)]
     counts = query(store, "SELECT rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected FROM imports ORDER BY started_at")
-    assert counts == [(4, 4, 0, 0, 0), (4, 0, 0, 4, 0), (4, 0, 1, 3, 0)]
+    assert counts == [(4, 4, 0, 0, 0), (4, 0, 1, 3, 0)], "the file recognised as imported writes no imports row"
 
 
 def test_an_empty_field_filled_later_is_an_update(store: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,16 +53,42 @@ class ProgressLine:
             print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
 
 
-def summary(r: ImportResult, timings: bool = False) -> str:
+_LOADED = time.perf_counter()
+
+
+def command_seconds() -> float:
+    """Seconds since this process started (Linux), else since this module was loaded."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _LOADED
+
+
+def rate(rows: int, seconds: float) -> str:
+    return f"{seconds:.1f} s, {rows / seconds if seconds else 0:,.0f} rows/s"
+
+
+def summary(r: ImportResult, timings: bool = False, whole: float | None = None) -> str:
+    """The report of one file; ``whole``: the command's seconds, when this is the only file."""
     if r.error:
         return f"{r.file}: cannot be read: {r.error.removeprefix(f'{r.file}: ')}"
+    if whole is not None:
+        speed = f"  {rate(r.read, whole)} (the whole command, to the snapshot published)"
+    else:
+        speed = f"  this file's stages {r.seconds:.1f} s"
     lines = [
         f"{r.file}  [{r.fmt}{', ' + r.encoding if r.encoding else ''}; mapping {r.mapping}; import {r.import_id}]",
         f"  read {r.read:,}  inserted {r.inserted:,}  updated {r.updated:,}  unchanged {r.unchanged:,}  "
         f"rejected {r.rejected:,}  warnings {r.warnings:,}",
-        f"  {r.seconds:.1f} s, {r.rows_per_second:,.0f} rows/s"
-        + ("" if r.reconciles else "  (!) read does not equal inserted + updated + unchanged + rejected"),
+        speed + ("" if r.reconciles else "  (!) read does not equal inserted + updated + unchanged + rejected"),
     ]
+    if r.already:
+        lines.insert(1, f"  already imported on {r.already.finished_at:%Y-%m-%d %H:%M:%S} as {r.already.import_id}, "
+                        "the same file with the same mapping and options, and nothing written since: "
+                        "not read again, nothing written"
+                        + (f" (its {r.rejected:,} rejected rows are kept with that import)" if r.rejected else ""))
     if timings and r.timings:
         lines.append("  stages: " + ", ".join(f"{stage} {sec:.2f} s" for stage, sec in r.timings.items()))
     if r.missing_columns:
@@ -97,10 +124,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.done()
+    whole = command_seconds()
     for r in results:
         audit_cli(args, "import", file=str(r.file), import_id=r.import_id, error=r.error, read=r.read,
                   inserted=r.inserted, updated=r.updated, rejected=r.rejected)
-        print(summary(r, args.timings))
+        print(summary(r, args.timings, whole if len(results) == 1 else None))
+    if len(results) > 1:
+        read = sum(r.read for r in results)
+        print(f"all {len(results)} files: read {read:,} in {rate(read, whole)} (the whole command, to the snapshot published)")
     if any(r.error for r in results):
         return 1
     return 0 if any(r.inserted + r.updated + r.unchanged for r in results) else 1

@@ -22,7 +22,7 @@ import shapely
 from metrics.core.levels import TERRITORIAL
 from metrics.ingest.boundary_files import read_features
 from metrics.ingest.coords import CRS, geometry_to_geojson, transform_geometry
-from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
+from metrics.ingest.result import ImportResult, new_import_id, record_import, sha256_of
 from metrics.ingest.mapping import DEFAULT_NULLS
 from metrics.ingest.names import name_key
 from metrics.store.snapshots import after_write, write_snapshot
@@ -186,7 +186,7 @@ def import_boundaries(db: Path | str, path: Path, level: str | None = None, id_f
         result.warnings = len(result.warnings_list)
         result.reject_kinds = [(f"feature {n}: {why}", 1) for n, _, why in rejects[:20]]
         result.seconds = time.perf_counter() - started
-        _record(con, result, started_at, kind="boundaries", note=f"level={level}; crs={crs}; format={result.fmt}")
+        record_import(con, result, started_at, kind="boundaries", note=f"level={level}; crs={crs}; format={result.fmt}")
         if shapes:
             after_write(con)
     return result

@@ -45,9 +45,14 @@ class Placeholder:
 def placeholder_clusters(con: duckdb.DuckDBPyConnection, has_address: bool) -> list[Placeholder]:
     """The single coordinates of _parsed that hold an implausible share of rows (source datum)."""
     total = con.execute(f"SELECT count(*) FROM _parsed WHERE {IN_RANGE}").fetchone()[0]
-    addresses = "count(DISTINCT address)" if has_address else "NULL"
-    rows = con.execute(f"""SELECT lat, lon, count(*) AS n, {addresses} AS a FROM _parsed WHERE {IN_RANGE}
-        GROUP BY lat, lon HAVING count(*) >= $min ORDER BY n DESC, lat, lon""", {"min": CLUSTER_MIN_ROWS}).fetchall()
+    # Only a coordinate holding its share of the rows can be one: count rows per coordinate first,
+    # and distinct addresses only at those few (not at every one of a million coordinates).
+    least = max(CLUSTER_MIN_ROWS, int((CLUSTER_MIN_SHARE if has_address else CLUSTER_SHARE_NO_ADDRESS) * total))
+    addresses = "count(DISTINCT p.address)" if has_address else "NULL"
+    rows = con.execute(f"""WITH c AS (SELECT lat, lon, count(*) AS n FROM _parsed WHERE {IN_RANGE}
+            GROUP BY lat, lon HAVING count(*) >= $min)
+        SELECT c.lat, c.lon, c.n, {addresses} AS a FROM c JOIN _parsed p ON p.lat = c.lat AND p.lon = c.lon
+        GROUP BY c.lat, c.lon, c.n ORDER BY c.n DESC, c.lat, c.lon""", {"min": least}).fetchall()
     found = []
     for lat, lon, n, a in rows:
         if has_address and n >= CLUSTER_MIN_SHARE * total and a >= CLUSTER_MIN_ADDRESSES:

@@ -2,22 +2,21 @@
 
 :func:`import_files` opens one :func:`metrics.store.snapshots.write_snapshot` for all the files given, so
 viewers see the data before or after the whole import, never a part of it; a failure or a kill
-leaves the store as it was. Each file gets its own row in ``imports``.
+leaves the store as it was. Each file gets its own row in ``imports``. A file already imported the
+same way is recognised from its hash before any snapshot is made (:mod:`~metrics.ingest.unchanged`).
 
 Every stage after reading is set-based SQL over temp tables keyed by the source row number
 (``_stage`` -> ``_parsed`` -> ``_checked`` -> one UPDATE and one INSERT); DuckDB works within
 ``MEMORY_LIMIT`` and spills beyond it, so the memory of an import does not grow with the file
-(1M rows: ~8 s, 0.8 GB peak; 5M rows: 45-65 s, 0.83 GB; see bench/bench_import.py).
+(0.8 GB peak at 1M and 5M rows; times: bench/bench_import.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,73 +26,18 @@ from metrics.ingest.coords import CRS, GridLocator
 from metrics.ingest.create import create_units
 from metrics.ingest.mapping import Mapping, MappingError, available, load_mapping
 from metrics.ingest.progress import SQL_STEPS, Progress, ProgressRelay, StageTimer
+from metrics.ingest.result import ImportOptions, ImportResult, new_import_id, record_import, sha256_of
 from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, null_macro, parse
-from metrics.store.snapshots import StoreError, after_write, default_path, write_snapshot
+from metrics.ingest.unchanged import fingerprint, note_tags, previous_import
+from metrics.store.snapshots import StoreError, after_write, default_path, open_read, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
 # beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
 # any size peaks near 0.8 GB (bench/bench_import.py).
 MEMORY_LIMIT = "512MB"
 WORK_TABLES = ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action")
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    mapping: str | Path | Mapping | None = None     # None: guessed from the header
-    fmt: str | None = None                          # None: from the file name
-    crs: str = "wgs84"
-    tz: str | None = None                           # None: the mapping's, else Asia/Shanghai
-    sheet: str | None = None
-    rejects_dir: Path | None = None
-
-
-@dataclass
-class ImportResult:
-    import_id: str
-    file: Path
-    sha256: str = ""
-    fmt: str = ""
-    encoding: str | None = None
-    mapping: str = ""
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    warnings: int = 0
-    seconds: float = 0.0
-    reject_kinds: list[tuple[str, int]] = field(default_factory=list)
-    warning_kinds: list[tuple[str, int]] = field(default_factory=list)
-    missing_columns: list[str] = field(default_factory=list)
-    created: dict[str, int] = field(default_factory=dict)          # level -> units created from names
-    placed: dict[str, int] = field(default_factory=dict)           # location_status -> kept rows
-    placeholders: list[checks.Placeholder] = field(default_factory=list)
-    formats: dict[str, str] = field(default_factory=dict)          # timestamp column -> detected format
-    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in order
-    rejects_csv: Path | None = None
-    error: str | None = None
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == self.inserted + self.updated + self.unchanged + self.rejected
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.read / self.seconds if self.seconds else 0.0
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def new_import_id() -> str:
-    return f"imp-{dt.datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def guess_mapping(header: list[str], fmt: str) -> Mapping:
@@ -123,7 +67,7 @@ UNREADABLE = (duckdb.Error, MemoryError, OSError, UnicodeError, ValueError, Recu
 
 
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
-               progress: Progress | None = None) -> ImportResult:
+               progress: Progress | None = None, sha256: str | None = None) -> ImportResult:
     """Import one file into the snapshot connection con. Raises readers.ReadError if unreadable.
 
     Any failure before the first write to the store (reading, staging, mapping, checks: a
@@ -132,7 +76,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     """
     writing: list[bool] = []
     try:
-        return _import_one(con, path, options, progress, writing)
+        return _import_one(con, path, options, progress, writing, sha256)
     except UNREADABLE as exc:
         if writing or isinstance(exc, MappingError):   # a bad --mapping is the import's error, not the file's
             raise
@@ -141,15 +85,17 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
 
 
 def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions,
-                progress: Progress | None, writing: list[bool]) -> ImportResult:
+                progress: Progress | None, writing: list[bool], sha256: str | None = None) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(new_import_id(), path)
     started_at = dt.datetime.now()
     result.fmt = readers.detect_format(path, options.fmt)
     byte_progress = (lambda done, total: progress("read", done, total)) if progress else None
     timed = StageTimer(result.timings)
-    with timed("hash"):
-        result.sha256 = sha256_of(path)
+    if sha256 is None:
+        with timed("hash"):
+            sha256 = sha256_of(path)
+    result.sha256 = sha256
     # The work tables carry _row: their physical order does not matter, and not keeping it lets
     # DuckDB write them in parallel with less memory (stage ~2x, parse and check ~1.5x faster).
     con.execute("SET preserve_insertion_order = false")
@@ -174,6 +120,7 @@ def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptio
                           **create_units(con, mapping.dept, plan.dept_cols, dept=True)}
         parse(con, plan, tz)
         result.formats = dict(plan.formats)
+        coverage = writer.coverage_counts(con, plan)
     with timed("place"):
         locator = GridLocator.from_store(con)
         result.placeholders = checks.place(con, options.crs, locator, "address" in plan.source,
@@ -203,9 +150,10 @@ def _import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptio
     if options.rejects_dir and result.rejected:
         result.rejects_csv = writer.save_rejects_csv(con, result.import_id, path, options.rejects_dir)
     result.seconds = time.perf_counter() - started
-    writer.record_coverage(con, plan, result.import_id, read)
-    _record(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
-            f"encoding={result.encoding}; crs={options.crs}; tz={tz}")
+    writer.record_coverage(con, plan, result.import_id, read, coverage)
+    options_hash = fingerprint(options.mapping, result.fmt, options.crs, options.tz, options.sheet, store_timezone(con))
+    record_import(con, result, started_at, kind="import", note=f"mapping={mapping.name}; format={result.fmt}; "
+                  f"encoding={result.encoding}; crs={options.crs}; tz={tz}" + note_tags(options_hash, result.created))
     for table in WORK_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
@@ -217,53 +165,104 @@ def store_timezone(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def _record(con: duckdb.DuckDBPyConnection, r: ImportResult, started_at: dt.datetime, kind: str, note: str) -> None:
-    con.execute("""INSERT INTO imports VALUES ($id, $file, $sha, $kind, $started, $finished,
-        $read, $ins, $upd, $same, $rej, $warn, $note)""", {
-        "id": r.import_id, "file": str(r.file), "sha": r.sha256, "kind": kind, "started": started_at,
-        "finished": dt.datetime.now(), "read": r.read, "ins": r.inserted, "upd": r.updated,
-        "same": r.unchanged, "rej": r.rejected, "warn": r.warnings, "note": note})
-
-
 def import_files(db: Path | str, files: list[Path], options: ImportOptions = ImportOptions(),
                  progress: Callable[[Path, str, int, int], None] | None = None) -> list[ImportResult]:
-    """Import files into the store at db in one atomic snapshot; one result per file.
+    """Import files into the store at db in one atomic snapshot; one result per file, in order.
 
     A file that cannot be read at all gets a result with ``error`` set and changes nothing;
-    the other files are still imported.
+    the other files are still imported. A file already imported the same way (same bytes, same
+    mapping and options, nothing written since: :mod:`~metrics.ingest.unchanged`) is not read
+    again: its result has ``already`` set and every row unchanged. When every file is such, no
+    snapshot is made at all. Each result's ``total_seconds`` is the whole call, publishing included.
     """
+    started = time.perf_counter()
     if options.crs not in CRS:
         raise ValueError(f"unknown crs {options.crs!r}: one of {', '.join(CRS)}")
-    results = []
     store = Path(db) if db else default_path()
     if not store.exists():
         raise StoreError(f"No GridScore store at {store}; nothing was imported. Create it first: "
                          f"python -m metrics boundaries FILE.geojson --db {store} (or demo)")
-    spill = store.parent / f".{store.name}.spill-{uuid.uuid4().hex[:12]}"
+    files = [Path(f) for f in files]
+    results: list[ImportResult | None] = [None] * len(files)
+    hashes: dict[int, tuple[str, float]] = {}
+    _recognise(store, files, options, results, hashes)
+    todo = [i for i, r in enumerate(results) if r is None]
+    if todo:
+        _write(store, files, todo, options, progress, results, hashes)
+    done = [r for r in results if r is not None]
+    total = time.perf_counter() - started
+    for r in done:
+        r.total_seconds = total
+    return done
+
+
+def _recognise(store: Path, files: list[Path], options: ImportOptions, results: list[ImportResult | None],
+               hashes: dict[int, tuple[str, float]]) -> None:
+    """Fill results[i] for the files already imported the same way; hashes[i] = (sha256, seconds) of the others."""
+    con = open_read(store)
     try:
+        store_tz = store_timezone(con)
+        for i, path in enumerate(files):
+            try:
+                fmt = readers.detect_format(path, options.fmt)
+                start = time.perf_counter()
+                sha = sha256_of(path)
+            except (readers.ReadError, OSError):
+                continue   # the import reports it
+            hashes[i] = (sha, time.perf_counter() - start)
+            before = previous_import(con, sha, fingerprint(options.mapping, fmt, options.crs, options.tz,
+                                                           options.sheet, store_tz))
+            if before is None:
+                continue
+            r = ImportResult(before.import_id, path, sha256=sha, fmt=fmt, encoding=before.noted("encoding"),
+                             mapping=before.noted("mapping") or "", read=before.read,
+                             unchanged=before.read - before.rejected, rejected=before.rejected, already=before)
+            r.timings["hash"] = hashes[i][1]
+            if options.rejects_dir and r.rejected:
+                r.rejects_csv = writer.save_rejects_csv(con, before.import_id, path, options.rejects_dir)
+            r.seconds = time.perf_counter() - start
+            results[i] = r
+    finally:
+        con.close()
+
+
+def _write(store: Path, files: list[Path], todo: list[int], options: ImportOptions,
+           progress: Callable[[Path, str, int, int], None] | None, results: list[ImportResult | None],
+           hashes: dict[int, tuple[str, float]]) -> None:
+    """Import files[i] for i in todo into one new snapshot of the store; results[i] = their results."""
+    spill = store.parent / f".{store.name}.spill-{uuid.uuid4().hex[:12]}"
+    written: list[ImportResult] = []
+    try:
+        entered = time.perf_counter()
         with write_snapshot(store, label="import") as con:
+            copied = time.perf_counter() - entered   # the checks, the lock and the copy of the store
             for stale in store.parent.glob(f".{store.name}.spill-*"):   # left by a killed import; we hold the lock
                 shutil.rmtree(stale, ignore_errors=True)
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             con.execute(f"SET temp_directory = {lit(str(spill))}")
             con.execute("SET enable_progress_bar = true")   # tracked for query_progress(), never printed
             con.execute("SET enable_progress_bar_print = false")
-            for path in files:
-                path = Path(path)
+            for i in todo:
+                path = files[i]
+                sha, hashing = hashes.get(i, (None, 0.0))
                 step = (lambda stage_, d, t, p=path: progress(p, stage_, d, t)) if progress else None
                 try:
-                    results.append(ProgressRelay(con, step).run(lambda post, p=path: import_one(con, p, options, post)))
+                    r = ProgressRelay(con, step).run(lambda post, p=path, h=sha: import_one(con, p, options, post, h))
+                    if sha is not None:
+                        r.timings = {"hash": hashing, **r.timings}
+                        r.seconds += hashing
                 except (readers.ReadError, OSError) as exc:
-                    results.append(ImportResult(new_import_id(), path, error=str(exc)))
+                    r = ImportResult(new_import_id(), path, error=str(exc))
                     for table in WORK_TABLES:   # what the failed file staged
                         con.execute(f"DROP TABLE IF EXISTS {table}")
+                results[i] = r
+                written.append(r)
+            written[0].timings = {"snapshot": copied, **written[0].timings}
             con.execute("RESET preserve_insertion_order")   # the roll-ups are stored in day order
-            if any(r.inserted or r.updated or r.created for r in results):
-                with StageTimer(results[-1].timings)("refresh"):
+            if any(r.inserted or r.updated or r.created for r in written):
+                with StageTimer(written[-1].timings)("refresh"):
                     after_write(con, incremental=True)
             published = time.perf_counter()
-        if results:
-            results[-1].timings["publish"] = time.perf_counter() - published
+        written[-1].timings["publish"] = time.perf_counter() - published
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    return results

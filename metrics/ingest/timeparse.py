@@ -12,6 +12,7 @@ without one are taken as wall-clock time in that zone already. Results are whole
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import duckdb
@@ -68,6 +69,7 @@ _SHAPES = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "
            "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%f": r"\d{1,9}", "%p": r"[AaPp][Mm]"}
 
 
+@functools.lru_cache(maxsize=1024)
 def _shape(fmt: str) -> re.Pattern:
     """A regular expression of the values fmt can read (a cheap filter before DuckDB tries it)."""
     parts = re.split(r"(%[a-zA-Z])", fmt)
@@ -81,8 +83,9 @@ def detect_format(con: duckdb.DuckDBPyConnection, values_sql: str, formats: tupl
     sample = [r[0] for r in con.execute(
         f"SELECT DISTINCT v FROM (SELECT v FROM ({values_sql}) WHERE v IS NOT NULL LIMIT {DETECT_SAMPLE * 40}) "
         f"LIMIT {DETECT_SAMPLE}").fetchall()]
+    values = [v.strip() for v in sample]
     candidates = [f for f in dict.fromkeys((*formats, *DETECT_FORMATS))
-                  if any(_shape(f).fullmatch(v.strip()) for v in sample)]
+                  if any(map(_shape(f).fullmatch, values))]
     if not candidates:
         return None
     counts = ", ".join(f"count(*) FILTER (WHERE try_strptime(v, {_sql_list((f,))}) BETWEEN "

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.ingest import readers
-from metrics.ingest.importer import ImportResult, _record, new_import_id, sha256_of
+from metrics.ingest.result import ImportResult, new_import_id, record_import, sha256_of
 from metrics.core.levels import LEVELS, TERRITORIAL
 from metrics.ingest.mapping import DEFAULT_NULLS
 from metrics.ingest.names import name_key
@@ -188,6 +188,6 @@ def import_units(db: Path, path: Path, sheet: str | None = None) -> ImportResult
         result.rejected = len(rejects)
         result.reject_kinds = [(f"row {n}: {'; '.join(why)}", 1) for n, _, why in rejected[:20]]
         result.seconds = time.perf_counter() - started
-        _record(con, result, started_at, kind="units", note=f"columns={', '.join(header)}")
+        record_import(con, result, started_at, kind="units", note=f"columns={', '.join(header)}")
         after_write(con)
     return result

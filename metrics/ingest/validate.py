@@ -88,13 +88,16 @@ def _cleaned(plan: Plan) -> str:
 def null_macro(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """The temp macro ``_nz(x)``: x trimmed, NULL when blank or one of the mapping's null values.
 
-    Only short values can be a marker: the length test first keeps long text off lower() and IN.
+    Only a value about as short as the longest marker once trimmed can be one: that length test
+    comes first and keeps most values (times, text) off lower() and the membership test, which
+    is a substring search in one string of the markers (an IN list becomes a join per column).
     """
     keys = mapping.null_keys()
-    short = max((len(k.encode()) for k in keys), default=0) + 16
-    listed = ", ".join(lit(k) for k in keys)
-    con.execute(f"CREATE OR REPLACE TEMP MACRO _nz(x) AS CASE WHEN strlen(x) <= {short} "
-                f"AND lower(trim(x)) IN ({listed}) THEN NULL ELSE nullif(trim(x), '') END")
+    longest = 3 * max((len(k.encode()) for k in keys), default=0)   # lower() may shorten a character 3 bytes to 1
+    sep = "\x1f"   # no marker holds it (a control character; trimmed values are compared)
+    listed = lit(sep + sep.join(k for k in keys if sep not in k) + sep)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO _nz(x) AS CASE WHEN strlen(trim(x)) <= {longest} "
+                f"AND contains({listed}, chr(31) || lower(trim(x)) || chr(31)) THEN NULL ELSE nullif(trim(x), '') END")
 
 
 def _vocab_rows(mapping: Mapping, targets: list[str]) -> list[tuple[str, str, str]]:

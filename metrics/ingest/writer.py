@@ -16,6 +16,7 @@ import duckdb
 
 from metrics.core.csvsafe import safe_row
 from metrics.core.masking import mask_raw_cell
+from metrics.ingest.mapping import TEXT
 from metrics.ingest.validate import Plan, q
 from metrics.store.rollup import mark_touched
 
@@ -109,17 +110,42 @@ def reason_counts(con: duckdb.DuckDBPyConnection, column: str, limit: int = 12) 
     return out
 
 
-def record_coverage(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: str, read: int) -> None:
-    """import_fields: per column of ours the file supplies, its source header and how many rows had a value."""
-    fields = [(t, plan.source[t]) for t in plan.mapping.columns if t in plan.source]
-    counts = [f"count(_nz(s.{q(src)}))" for _, src in fields]
+def coverage_counts(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[str, str, int]]:
+    """(our column, its source header, rows with a value) per column the file supplies, unit and
+    dept columns as ``unit`` / ``dept``. Call it while ``_parsed`` exists: it holds most source
+    values already cleaned (``raw_<target>``, request_id, the text columns), so only the rest
+    (unit and dept names, text columns with a constant) is read again from ``_stage``."""
+    parsed = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE _parsed)").fetchall()}
+    fields, counts = [], []
+    for t in plan.mapping.columns:
+        if t not in plan.source:
+            continue
+        fields.append((t, plan.source[t]))
+        if f"raw_{t}" in parsed:
+            counts.append(("_parsed", f"count(raw_{t})"))
+        elif t in parsed and (t == "request_id" or (t in TEXT and t not in plan.mapping.constants)):
+            counts.append(("_parsed", f"count({q(t)})"))
+        else:
+            counts.append(("_stage", f"count(_nz({q(plan.source[t])}))"))
     for key, cols in (("unit", plan.unit_cols), ("dept", plan.dept_cols)):
         present = [c for c in cols if c]
         if present:
             fields.append((key, " / ".join(present)))
-            counts.append(f"count(coalesce({', '.join(f'_nz(s.{q(c)})' for c in present)}))")
-    values = con.execute(f"SELECT {', '.join(counts)} FROM _stage s").fetchone() if counts else ()
-    rows = [(import_id, t, src, int(n), read) for (t, src), n in zip(fields, values)]
+            counts.append(("_stage", f"count(coalesce({', '.join(f'_nz({q(c)})' for c in present)}))"))
+    values: dict[int, int] = {}
+    for table in ("_parsed", "_stage"):
+        mine = [i for i, (where, _) in enumerate(counts) if where == table]
+        if mine:
+            row = con.execute(f"SELECT {', '.join(counts[i][1] for i in mine)} FROM {table}").fetchone()
+            values.update(zip(mine, row))
+    return [(t, src, int(values[i])) for i, (t, src) in enumerate(fields)]
+
+
+def record_coverage(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: str, read: int,
+                    counts: list[tuple[str, str, int]]) -> None:
+    """import_fields: per column of ours the file supplies, its source header and how many rows had a value
+    (counts from :func:`coverage_counts`), and the mapping's constants as supplied on every row."""
+    rows = [(import_id, t, src, n, read) for t, src, n in counts]
     rows += [(import_id, t, None, read, read) for t in plan.mapping.constants if t not in plan.source]
     if rows:
         con.executemany("INSERT INTO import_fields VALUES (?, ?, ?, ?, ?)", rows)
