@@ -1,4 +1,4 @@
-"""Turn the simulated request codes into the ``requests`` table as a pyarrow Table.
+"""Turn the simulated request codes of one chunk into ``requests`` rows as a pyarrow Table.
 
 All string work is pyarrow compute over whole columns (take, cast, join): no Python loop
 runs per request.
@@ -43,12 +43,9 @@ def _bools(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(values, pa.bool_(), mask=null)
 
 
-def _request_ids(received: np.ndarray) -> pa.Array:
-    """"JZ" + yyyymmdd + a 7-digit sequence within the day (rows are sorted by time)."""
-    day = received // 86_400
-    first_of_day = np.searchsorted(day, day, side="left")
-    seq = np.arange(len(day)) - first_of_day + 1
-    d = day.astype("datetime64[D]")
+def _request_ids(received: np.ndarray, seq: np.ndarray) -> pa.Array:
+    """"JZ" + yyyymmdd + a 7-digit sequence number within the day."""
+    d = (received // 86_400).astype("datetime64[D]")
     month = d.astype("datetime64[M]")
     ymd = ((d.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000
            + (month.astype(np.int64) % 12 + 1) * 100 + (d - month).astype(np.int64) + 1)
@@ -111,7 +108,7 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
     dept_ids = [f"DEPT{i + 1:02d}" for i in range(len(city.dept_codes))]
     lon, lat = sim["lon"], sim["lat"]
     return pa.table({
-        "request_id": _request_ids(sim["received"]),
+        "request_id": _request_ids(sim["received"], sim["seq"]),
         "received_at": _times(sim["received"]),
         "channel": _take(CHANNELS, sim["channel"]),
         "category": _take(cats.NAMES, sim["category"]),
@@ -120,7 +117,7 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
         "unit_id": _take(city.grid_ids, sim["grid"]),
         "dept_id": _take(dept_ids, np.maximum(sim["dept"], 0), null=sim["dept"] < 0),
         "lat": pa.array(lat), "lon": pa.array(lon),
-        "location_status": pa.array(np.full(n, "point", dtype=object), pa.string()),   # every demo point lies in its grid
+        "location_status": pa.repeat(pa.scalar("point", pa.string()), n),   # every demo point lies in its grid
         "urgency": _take(("normal", "urgent"), sim["urgent"].astype(np.int64)),
         "respond_by": _times(sim["respond_by"]),
         "resolve_by": _times(sim["resolve_by"]),
