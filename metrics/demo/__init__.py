@@ -22,6 +22,9 @@ from metrics.store import snapshots as store
 from metrics.demo import chunks, hierarchy, simulation, timeline
 
 Progress = Callable[[str, float], None]
+# DuckDB's share of the build's memory; beyond it the insert and the roll-ups spill to the
+# spill folder. With the ~0.7 GB a chunk takes in Python, a build of any size peaks near 3 GB.
+MEMORY_LIMIT = "2GB"
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -73,6 +76,8 @@ def build_demo(
     try:
         with store.write_snapshot(path, fresh=True, label="demo") as con:
             spill.mkdir()
+            con.execute("SET memory_limit = $limit", {"limit": MEMORY_LIMIT})
+            con.execute("SET temp_directory = $dir", {"dir": str(spill / "duckdb")})
             files = chunks.write_chunks(spill, chunk_root, city, traits, plan, window, import_id, chunk_done)
             report("writing the store", 0.6)
             for target, rows in (("units", city.units), ("boundaries", city.boundaries)):
@@ -80,9 +85,10 @@ def build_demo(
                 con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM demo_rows")
                 con.unregister("demo_rows")
             if files:
-                con.execute("SET temp_directory = $dir", {"dir": str(spill / "duckdb")})
                 con.execute("INSERT INTO requests BY NAME SELECT * FROM read_parquet($files)",
                             {"files": [str(f) for f in files]})
+                for f in files:   # disk back before the roll-ups
+                    f.unlink()
             report("closure and roll-ups", 0.8)
             con.execute(
                 "INSERT INTO imports (import_id, file, kind, started_at, finished_at, rows_read, rows_inserted,"
