@@ -1,9 +1,11 @@
-"""Benchmark the demo city build: wall time per stage and peak RSS, median of several runs.
+"""Benchmark the demo city build: wall time, rows/s, stages and peak RSS, median of several runs.
 
 Each run is ``python -m metrics demo`` in its own child process (as a user runs it), so
-its peak RSS is its own and import time is included.
+its peak RSS (``/usr/bin/time``) is its own and import time is included. The build streams
+in chunks, so its peak RSS should stay roughly flat as the number of requests grows; the
+stores go to ``--dir`` (default: the system temp folder) and are removed after.
 
-  .venv/bin/python bench/bench_demo.py [--requests 1000000 200000] [--runs 3] [--seed 42]
+  .venv/bin/python bench/bench_demo.py [--requests 1000000 10000000] [--runs 3] [--seed 42] [--dir /tmp]
 
 Results: printed, and written to bench/results/demo.json (git-ignored).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -33,8 +36,10 @@ def one_build(requests: int, seed: int, db: Path) -> dict:
     seconds = time.perf_counter() - t0
     rss_kb = int(re.search(r"maxrss_kb=(\d+)", done.stderr).group(1))
     stages = {m.group(2): float(m.group(1)) for m in map(STAGE.match, done.stderr.splitlines()) if m}
-    return {"seconds": seconds, "peak_rss_mb": rss_kb / 1024, "stages": stages,
-            "db_mb": db.stat().st_size / 2**20}
+    result = {"seconds": seconds, "rows_per_s": requests / seconds, "peak_rss_mb": rss_kb / 1024,
+              "stages": stages, "db_mb": db.stat().st_size / 2**20, "load_after": os.getloadavg()[0]}
+    db.unlink()
+    return result
 
 
 def main() -> int:
@@ -42,17 +47,20 @@ def main() -> int:
     parser.add_argument("--requests", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--dir", default=None, help="where the stores are built (default: system temp)")
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory(prefix="bench_demo_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench_demo_", dir=args.dir) as tmp:
         for n in args.requests:
             runs = [one_build(n, args.seed, Path(tmp) / f"demo-{n}-{i}.duckdb") for i in range(args.runs)]
             median = statistics.median(r["seconds"] for r in runs)
             peak = max(r["peak_rss_mb"] for r in runs)
-            results.append({"requests": n, "runs": runs, "median_seconds": median, "peak_rss_mb": peak})
+            results.append({"requests": n, "runs": runs, "median_seconds": median, "peak_rss_mb": peak,
+                            "rows_per_s": n / median})
             print(f"{n:>10,} requests: median {median:6.1f} s over {args.runs} runs "
                   f"(min {min(r['seconds'] for r in runs):.1f}, max {max(r['seconds'] for r in runs):.1f}), "
-                  f"peak RSS {peak:,.0f} MB, store {runs[0]['db_mb']:.0f} MB")
+                  f"{n / median:,.0f} rows/s, peak RSS {peak:,.0f} MB, store {runs[0]['db_mb']:.0f} MB, "
+                  f"load {runs[-1]['load_after']:.1f}", flush=True)
             print("            stage starts (s, first run): "
                   + ", ".join(f"{k} {v:.1f}" for k, v in runs[0]["stages"].items()))
     RESULTS.mkdir(exist_ok=True)

@@ -1,4 +1,9 @@
-"""``python -m metrics demo --db PATH [--requests N] [--seed S] [--months M] [--end YYYY-MM]``."""
+"""``python -m metrics demo --db PATH [--requests N] [--seed S] [--months M] [--end YYYY-MM]``.
+
+The build streams month by month in bounded memory (about 3 GB at any size), so
+``--requests 50000000`` fits on a 24 GB machine; it needs about 0.07 GB of free disk per
+million requests beside the store for the chunk files while it runs.
+"""
 from __future__ import annotations
 
 import argparse
@@ -66,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"demo city written to {path}")
     print(f"units: {units}")
     print(f"requests: {n:,} received {first:%Y-%m-%d} to {last:%Y-%m-%d}")
-    print(f"seconds: {seconds:.1f}")
+    print(f"seconds: {seconds:.1f} ({n / seconds:,.0f} requests/s)")
     return 0

@@ -1,21 +1,30 @@
 """The demo city 江州市: units, boundaries and simulated requests, deterministic for a seed.
 
 ``build_demo`` writes a fresh store through :func:`metrics.store.snapshots.write_snapshot`.
-Geography and requests draw from separate streams of one seed, so the city is the same
-whatever the number of requests. Sits beside ingest: may import core and store only.
+Geography and requests draw from separate streams of one seed, so the city (units,
+boundaries, and each unit's quality) is the same whatever the number of requests. Requests
+are generated chunk by chunk (:mod:`metrics.demo.chunks`) into Parquet files in a spill
+folder beside the store (removed after; a killed build's is removed by the next writer),
+then inserted with one statement: memory stays bounded by the chunk size, not by
+the number of requests. Sits beside ingest: may import core and store only.
 """
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from metrics.store import snapshots as store
-from metrics.demo import geometry, hierarchy, simulation, text, timeline
+from metrics.demo import chunks, hierarchy, simulation, timeline
 
 Progress = Callable[[str, float], None]
+# DuckDB's share of the build's memory; beyond it the insert and the roll-ups spill to the
+# spill folder. With the ~0.7 GB a chunk takes in Python, a build of any size peaks near 3 GB.
+MEMORY_LIMIT = "2GB"
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -28,44 +37,67 @@ def import_id_for(seed: int, n: int, window: timeline.Window) -> str:
 
 def build_demo(
     path: Path | str | None, *, requests: int = 1_000_000, seed: int = 42, months: int = 24,
-    end: dt.date | None = None, progress: Progress | None = None,
+    end: dt.date | None = None, progress: Progress | None = None, chunk_rows: int = chunks.CHUNK_ROWS,
 ) -> None:
     """Build the demo store at ``path``: same arguments, same table contents.
 
     ``end`` is the first day of the last month included (default: the last full month
-    before today); ``progress(stage, fraction)`` is called as the build goes.
+    before today); ``progress(stage, fraction)`` is called as the build goes. ``chunk_rows``
+    bounds the requests held in memory at once (it changes which rows are drawn, not their
+    distributions).
     """
     if requests < 0 or months < 1:
         raise ValueError("requests must be >= 0 and months >= 1")
     report = progress or _silent
+    path = Path(path) if path else store.default_path()
+    store.check_writable(path)
     window = timeline.Window((end or timeline.last_full_month()).replace(day=1), months)
-    geo_seq, req_seq, text_seq = np.random.SeedSequence(seed).spawn(3)
+    geo_seq, req_seq, _ = np.random.SeedSequence(seed).spawn(3)
+    traits_seq, days_seq, chunk_root = req_seq.spawn(3)
     started = dt.datetime.now().replace(microsecond=0)
 
     report("units and boundaries", 0.0)
     city = hierarchy.build_city(np.random.Generator(np.random.PCG64(geo_seq)))
-    report("simulating requests", 0.15)
-    rng = np.random.Generator(np.random.PCG64(req_seq))
-    sim = simulation.simulate(rng, city, requests, window)
-    sim["lon"], sim["lat"] = geometry.sample_points(rng, city.grid_polygons, sim["grid"])
-    report("writing request text", 0.4)
+    traits = simulation.draw_traits(np.random.Generator(np.random.PCG64(traits_seq)), city)
+    counts = chunks.day_counts(np.random.Generator(np.random.PCG64(days_seq)), requests,
+                               simulation.daily_volume(city, traits, window))
+    plan = chunks.plan(counts, timeline.calendar(window.days())[0], chunk_rows)
     import_id = import_id_for(seed, requests, window)
-    table = text.build_table(np.random.Generator(np.random.PCG64(text_seq)), city, sim, import_id)
-    del sim
+    report(f"simulating requests in {len(plan)} chunks", 0.05)
 
-    report("writing the store", 0.6)
-    with store.write_snapshot(path, fresh=True, label="demo") as con:
-        for target, rows in (("units", city.units), ("boundaries", city.boundaries), ("requests", table)):
-            con.register("demo_rows", rows)
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM demo_rows")
-            con.unregister("demo_rows")
-        report("closure and roll-ups", 0.9)
-        con.execute(
-            "INSERT INTO imports (import_id, file, kind, started_at, finished_at, rows_read, rows_inserted,"
-            " rows_updated, rows_unchanged, rows_rejected, warnings, note)"
-            " VALUES ($id, NULL, 'demo', $started, $finished, $n, $n, 0, 0, 0, 0, $note)",
-            {"id": import_id, "started": started, "finished": dt.datetime.now().replace(microsecond=0),
-             "n": requests, "note": f"demo city: seed {seed}, {months} months to {window.end:%Y-%m}"},
-        )
-        store.after_write(con)
+    tenths = [0]
+
+    def chunk_done(rows: int) -> None:   # one line per tenth of the requests
+        if rows * 10 // requests > tenths[0]:
+            tenths[0] = rows * 10 // requests
+            report(f"simulated {rows:,} of {requests:,} requests", 0.05 + 0.55 * rows / requests)
+
+    spill = path.parent / f".{path.name}.spill-{uuid.uuid4().hex[:12]}"   # a killed build's is stale
+    try:
+        with store.write_snapshot(path, fresh=True, label="demo") as con:
+            spill.mkdir()
+            con.execute("SET memory_limit = $limit", {"limit": MEMORY_LIMIT})
+            con.execute("SET temp_directory = $dir", {"dir": str(spill / "duckdb")})
+            files = chunks.write_chunks(spill, chunk_root, city, traits, plan, window, import_id, chunk_done)
+            report("writing the store", 0.6)
+            for target, rows in (("units", city.units), ("boundaries", city.boundaries)):
+                con.register("demo_rows", rows)
+                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM demo_rows")
+                con.unregister("demo_rows")
+            if files:
+                con.execute("INSERT INTO requests BY NAME SELECT * FROM read_parquet($files)",
+                            {"files": [str(f) for f in files]})
+                for f in files:   # disk back before the roll-ups
+                    f.unlink()
+            report("closure and roll-ups", 0.8)
+            con.execute(
+                "INSERT INTO imports (import_id, file, kind, started_at, finished_at, rows_read, rows_inserted,"
+                " rows_updated, rows_unchanged, rows_rejected, warnings, note)"
+                " VALUES ($id, NULL, 'demo', $started, $finished, $n, $n, 0, 0, 0, 0, $note)",
+                {"id": import_id, "started": started, "finished": dt.datetime.now().replace(microsecond=0),
+                 "n": requests, "note": f"demo city: seed {seed}, {months} months to {window.end:%Y-%m}"},
+            )
+            store.after_write(con)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     report("done", 1.0)

@@ -2,9 +2,13 @@
 
 Times are int64 seconds since 1970-01-01 in local time (the store's naive TIMESTAMPs);
 NULL times are -1. Unit quality is persistent per street and per department, with a
-linear trend over the window, and drives speed and the citizens' verdicts.
+linear trend over the window, and drives speed and the citizens' verdicts. Those unit
+traits (:class:`Traits`) are drawn once per seed; :func:`simulate` then runs on any slice
+of days (a chunk), so a build can go chunk by chunk in bounded memory.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,9 +30,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _choose(rng: np.random.Generator, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each j, an index drawn from the cumulative probabilities cum[rows[j]] (rows sum to 1)."""
+    """For each j, an index drawn from the cumulative probabilities cum[rows[j]] (rows sum to 1).
+
+    One searchsorted over the rows laid end to end (row r shifted by r), so no (n × width) matrix."""
+    width = cum.shape[1]
+    flat = (cum / cum[:, -1:] + np.arange(len(cum))[:, None]).ravel()   # each row ends at exactly r + 1
     u = rng.random(len(rows))
-    return np.minimum((u[:, None] >= cum[rows]).sum(axis=1), cum.shape[1] - 1)
+    picked = np.searchsorted(flat, rows + u, side="right") - rows * width
+    return np.clip(picked, 0, width - 1)
 
 
 def _dept_table(dept_codes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -46,16 +55,43 @@ def _dept_table(dept_codes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(prob, axis=1), target
 
 
-def _arrivals(rng: np.random.Generator, city: City, n: int, window: timeline.Window) -> dict[str, np.ndarray]:
-    """Where, when and what: grid, received time, category, source, channel."""
-    mix, season = cats.mix_by_kind(), cats.seasonality()
+@dataclass(frozen=True)
+class Traits:
+    """What is drawn once per seed and shared by every chunk: where requests fall and how units do."""
+
+    grid_p: np.ndarray          # probability that a request falls in each grid
+    street_patrol: np.ndarray   # how actively each street patrols (multiplier)
+    street_q: np.ndarray        # street quality and its trend over the window
+    street_trend: np.ndarray
+    dept_q: np.ndarray          # department quality and trend
+    dept_trend: np.ndarray
+
+
+def draw_traits(rng: np.random.Generator, city: City) -> Traits:
     g_weight = city.grid_population * REQUESTS_PER_CAPITA[city.grid_kind] * rng.lognormal(0, 0.35, len(city.grid_ids))
-    kind_share = np.bincount(city.grid_kind, weights=g_weight, minlength=len(KINDS)) / g_weight.sum()
-    days = window.days()
-    _, month_of_year, _ = timeline.calendar(days)
-    seasonal_volume = np.einsum("k,kc,cm->m", kind_share, mix, season)
-    day = rng.choice(len(days), n, p=timeline.daily_weights(days, seasonal_volume))
-    grid = rng.choice(len(city.grid_ids), n, p=g_weight / g_weight.sum())
+    n_streets, n_depts = len(city.street_ids), len(city.dept_codes)
+    return Traits(
+        grid_p=g_weight / g_weight.sum(), street_patrol=rng.lognormal(0, 0.5, n_streets),
+        street_q=rng.normal(0, 0.45, n_streets), street_trend=rng.normal(0, 0.6, n_streets),
+        dept_q=rng.normal(0, 0.35, n_depts), dept_trend=rng.normal(0, 0.5, n_depts),
+    )
+
+
+def daily_volume(city: City, traits: Traits, window: timeline.Window) -> np.ndarray:
+    """Probability that a request arrives on each day of the window (season of the city's mix)."""
+    kind_share = np.bincount(city.grid_kind, weights=traits.grid_p, minlength=len(KINDS))
+    seasonal_volume = np.einsum("k,kc,cm->m", kind_share, cats.mix_by_kind(), cats.seasonality())
+    return timeline.daily_weights(window.days(), seasonal_volume)
+
+
+def _arrivals(rng: np.random.Generator, city: City, traits: Traits, day: np.ndarray,
+              window: timeline.Window) -> dict[str, np.ndarray]:
+    """Where, when and what for requests arriving on the given window days: grid, received time,
+    category, source, channel."""
+    n = len(day)
+    mix, season = cats.mix_by_kind(), cats.seasonality()
+    _, month_of_year, _ = timeline.calendar(window.days())
+    grid = rng.choice(len(city.grid_ids), n, p=traits.grid_p)
     kind = city.grid_kind[grid]
 
     cat_prob = mix[:, None, :] * season.T[None, :, :]          # (kind, month of year, category)
@@ -64,10 +100,9 @@ def _arrivals(rng: np.random.Generator, city: City, n: int, window: timeline.Win
 
     patrol = np.array([c.patrol for c in cats.CATEGORIES])
     share = np.array([c.share for c in cats.CATEGORIES])
-    street_patrol = rng.lognormal(0, 0.5, len(city.street_ids))
     base = PROACTIVE_SHARE / (share @ patrol / share.sum())
     street = city.grid_street[grid]
-    proactive = rng.random(n) < np.minimum(base * patrol[category] * street_patrol[street] / np.exp(0.125), 0.7)
+    proactive = rng.random(n) < np.minimum(base * patrol[category] * traits.street_patrol[street] / np.exp(0.125), 0.7)
     channel = rng.choice(6, n, p=CITIZEN_CHANNEL_WEIGHTS / CITIZEN_CHANNEL_WEIGHTS.sum())
     channel[proactive] = CHANNELS.index("patrol")
 
@@ -80,29 +115,30 @@ def _arrivals(rng: np.random.Generator, city: City, n: int, window: timeline.Win
                 received=received)
 
 
-def _effects(rng: np.random.Generator, city: City, a: dict, frac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _effects(rng: np.random.Generator, city: City, traits: Traits, a: dict,
+             frac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Handling department (-1 = street alone) and the unit quality effect of each request."""
     n = len(frac)
     cum, target = _dept_table(city.dept_codes)
     dept = target[a["category"], _choose(rng, cum, a["category"])]
-    n_streets, n_depts = len(city.street_ids), len(city.dept_codes)
-    street_q, street_trend = rng.normal(0, 0.45, n_streets), rng.normal(0, 0.6, n_streets)
-    dept_q, dept_trend = rng.normal(0, 0.35, n_depts), rng.normal(0, 0.5, n_depts)
     s = a["street"]
-    effect = street_q[s] + street_trend[s] * frac + 0.5 * frac
+    effect = traits.street_q[s] + traits.street_trend[s] * frac + 0.5 * frac
     has_dept = dept >= 0
     d = np.where(has_dept, dept, 0)
-    effect = effect + np.where(has_dept, dept_q[d] + dept_trend[d] * frac, 0.0)
+    effect = effect + np.where(has_dept, traits.dept_q[d] + traits.dept_trend[d] * frac, 0.0)
     return dept, effect + rng.normal(0, 0.1, n)
 
 
-def simulate(rng: np.random.Generator, city: City, n: int, window: timeline.Window) -> dict[str, np.ndarray]:
-    """All numeric request columns, sorted by received time."""
-    a = _arrivals(rng, city, n, window)
+def simulate(rng: np.random.Generator, city: City, traits: Traits, day: np.ndarray,
+             window: timeline.Window) -> dict[str, np.ndarray]:
+    """All numeric request columns of requests arriving on ``day`` (window day indices, one per
+    request), sorted by received time; ``day`` is returned sorted alongside."""
+    n = len(day)
+    a = _arrivals(rng, city, traits, day, window)
     start, stop = window.seconds(window.first), window.seconds(window.stop)
     received = a["received"]
     frac = (received - start) / (stop - start) - 0.5
-    dept, effect = _effects(rng, city, a, frac)
+    dept, effect = _effects(rng, city, traits, a, frac)
     cat = a["category"]
     proactive = a["proactive"]
     difficulty = np.array([c.difficulty for c in cats.CATEGORIES])[cat]
@@ -147,7 +183,7 @@ def simulate(rng: np.random.Generator, city: City, n: int, window: timeline.Wind
     is_repeat = ~proactive & (rng.random(n) < _sigmoid(-2.8 - 0.6 * effect + 0.4 * difficulty))
     excluded = rng.random(n) < 0.021 * (0.5 + difficulty)
     out = dict(
-        grid=a["grid"], category=cat, channel=a["channel"], proactive=proactive, dept=dept, urgent=urgent,
+        day=day, grid=a["grid"], category=cat, channel=a["channel"], proactive=proactive, dept=dept, urgent=urgent,
         received=received, respond_by=respond_by, resolve_by=resolve_by, first_contact=first_contact,
         closed=closed, is_closed=is_closed, status_detail=status_detail, returned=returned,
         extended=extended, is_repeat=is_repeat, excluded=excluded, visited=visited,

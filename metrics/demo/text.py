@@ -1,9 +1,12 @@
-"""Turn the simulated request codes into the ``requests`` table as a pyarrow Table.
+"""Turn the simulated request codes of one chunk into ``requests`` rows as a pyarrow Table.
 
 All string work is pyarrow compute over whole columns (take, cast, join): no Python loop
 runs per request.
 """
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -43,12 +46,9 @@ def _bools(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(values, pa.bool_(), mask=null)
 
 
-def _request_ids(received: np.ndarray) -> pa.Array:
-    """"JZ" + yyyymmdd + a 7-digit sequence within the day (rows are sorted by time)."""
-    day = received // 86_400
-    first_of_day = np.searchsorted(day, day, side="left")
-    seq = np.arange(len(day)) - first_of_day + 1
-    d = day.astype("datetime64[D]")
+def _request_ids(received: np.ndarray, seq: np.ndarray) -> pa.Array:
+    """"JZ" + yyyymmdd + a 7-digit sequence number within the day."""
+    d = (received // 86_400).astype("datetime64[D]")
     month = d.astype("datetime64[M]")
     ymd = ((d.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000
            + (month.astype(np.int64) % 12 + 1) * 100 + (d - month).astype(np.int64) + 1)
@@ -68,33 +68,66 @@ def _people(rng: np.random.Generator, n: int) -> tuple[pa.Array, pa.Array]:
     return name, phone
 
 
-def _descriptions(rng: np.random.Generator, category: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """(subcategory, description) from one template of each request's category."""
+@functools.cache
+def _templates() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, pa.Array]:
+    """Every template filled with every (x, y) of its ranges, once: the descriptions are then
+    taken from this pool by index. Per template: first pool index, x range, y range (1 wide
+    when the text has no {y}); plus the pool and the subcategory of each template."""
     templates = [(c, *t) for c, cat in enumerate(cats.CATEGORIES) for t in cat.templates]
-    owner = np.array([t[0] for t in templates])
+    owner, first, lo_x, n_x, lo_y, n_y, pool = [], [], [], [], [], [], []
+    for c, _, text, (x0, x1), (y0, y1) in templates:
+        y1 = y1 if "{y}" in text else y0
+        owner.append(c)
+        first.append(len(pool))
+        lo_x.append(x0)
+        n_x.append(x1 - x0 + 1)
+        lo_y.append(y0)
+        n_y.append(y1 - y0 + 1)
+        pool += [text.replace("{x}", str(x)).replace("{y}", str(y)) for x in range(x0, x1 + 1)
+                 for y in range(y0, y1 + 1)]
+    subcategory = pa.array([s for _, s, *_ in templates], pa.string())
+    ints = (np.array(v) for v in (owner, first, n_x, n_y))
+    return (*ints, pa.array(pool, pa.string()), subcategory)
+
+
+def _descriptions(rng: np.random.Generator, category: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """(subcategory, description) from one template of each request's category, with x and y
+    uniform over the template's ranges."""
+    owner, first_filled, n_x, n_y, pool, subcategory = _templates()
     first = np.searchsorted(owner, np.arange(len(cats.CATEGORIES)))
     count = np.bincount(owner, minlength=len(cats.CATEGORIES))
     t = first[category] + (rng.random(len(category)) * count[category]).astype(np.int64)
-    head, rest = zip(*(text.split("{x}") for _, _, text, _, _ in templates))
-    middle, tail = zip(*(r.split("{y}") if "{y}" in r else (r, "") for r in rest))
-    has_y = np.array(["{y}" in r for r in rest])
-    lo_x, hi_x = np.array([x for *_, x, _ in templates]).T
-    lo_y, hi_y = np.array([y for *_, y in templates]).T
-    x = lo_x[t] + (rng.random(len(t)) * (hi_x[t] - lo_x[t] + 1)).astype(np.int64)
-    y = lo_y[t] + (rng.random(len(t)) * (hi_y[t] - lo_y[t] + 1)).astype(np.int64)
-    y_text = pc.if_else(pa.array(has_y[t]), _str(y), "")
-    text = _join(_take(head, t), _str(x), _take(middle, t), y_text, _take(tail, t))
-    return _take([s for _, s, *_ in templates], t), text
+    x = (rng.random(len(t)) * n_x[t]).astype(np.int64)
+    y = (rng.random(len(t)) * n_y[t]).astype(np.int64)
+    return subcategory.take(pa.array(t)), pool.take(pa.array(first_filled[t] + x * n_y[t] + y))
+
+
+@functools.cache
+def _address_tails() -> tuple[pa.Array, int]:
+    """Every urban tail (12号3单元502室) then every rural one (3组45号), and how many are urban."""
+    urban = [f"{no}号{unit}单元{floor}0{room}室" for no in range(1, 200) for unit in range(1, 7)
+             for floor in range(1, 19) for room in range(1, 5)]
+    rural = [f"{group}组{no}号" for group in range(1, 13) for no in range(1, 80)]
+    return pa.array(urban + rural, pa.string()), len(urban)
 
 
 def _addresses(rng: np.random.Generator, city: City, grid: np.ndarray) -> pa.Array:
-    n = len(grid)
-    road = _take(names.ROADS, (grid * 7 + rng.integers(0, 3, n)) % len(names.ROADS))
-    room = rng.integers(1, 19, n) * 100 + rng.integers(1, 5, n)
-    urban = _join(road, _str(rng.integers(1, 200, n)), "号", _str(rng.integers(1, 7, n)), "单元", _str(room), "室")
-    rural = _join(_str(rng.integers(1, 13, n)), "组", _str(rng.integers(1, 80, n)), "号")
-    prefix = _take(city.grid_address, grid)
-    return _join(prefix, pc.if_else(pa.array(city.grid_village[grid]), rural, urban))
+    """Grid's district + street + community, then (in town) one of three roads near the grid and a
+    door, unit and room, or (in a village) a group and a house number."""
+    n, roads = len(grid), len(names.ROADS)
+    heads = pa.array([prefix if village else prefix + names.ROADS[(g * 7 + k) % roads]
+                      for g, (prefix, village) in enumerate(zip(city.grid_address, city.grid_village))
+                      for k in range(3)], pa.string())
+    tails, n_urban = _address_tails()
+    village = city.grid_village[grid]
+    tail = np.where(village, n_urban + rng.integers(0, len(tails) - n_urban, n), rng.integers(0, n_urban, n))
+    return _join(heads.take(pa.array(grid * 3 + rng.integers(0, 3, n))), tails.take(pa.array(tail)))
+
+
+def _edit(values: pa.Array, where: np.ndarray, change: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """values with change applied to the selected rows only (change gets and returns just those)."""
+    mask = pa.array(where)
+    return pc.replace_with_mask(values, mask, change(values.filter(mask))) if where.any() else values
 
 
 def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray], import_id: str) -> pa.Table:
@@ -104,14 +137,14 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
     subcategory, description = _descriptions(rng, sim["category"])
     name, phone = _people(rng, n)
     with_phone = ~proactive & (rng.random(n) < PHONE_IN_DESCRIPTION)
-    description = pc.if_else(pa.array(with_phone), _join(description, "联系电话", phone), description)
-    description = pc.if_else(pa.array(proactive), _join(PATROL_PREFIX, description), description)
+    description = _edit(description, with_phone, lambda d: _join(d, "联系电话", phone.filter(with_phone)))
+    description = _edit(description, proactive, lambda d: _join(PATROL_PREFIX, d))
     reason_p = np.array(names.EXCLUSION_WEIGHTS) / sum(names.EXCLUSION_WEIGHTS)
     reason = rng.choice(len(names.EXCLUSION_REASONS), n, p=reason_p)
     dept_ids = [f"DEPT{i + 1:02d}" for i in range(len(city.dept_codes))]
     lon, lat = sim["lon"], sim["lat"]
     return pa.table({
-        "request_id": _request_ids(sim["received"]),
+        "request_id": _request_ids(sim["received"], sim["seq"]),
         "received_at": _times(sim["received"]),
         "channel": _take(CHANNELS, sim["channel"]),
         "category": _take(cats.NAMES, sim["category"]),
@@ -120,7 +153,7 @@ def build_table(rng: np.random.Generator, city: City, sim: dict[str, np.ndarray]
         "unit_id": _take(city.grid_ids, sim["grid"]),
         "dept_id": _take(dept_ids, np.maximum(sim["dept"], 0), null=sim["dept"] < 0),
         "lat": pa.array(lat), "lon": pa.array(lon),
-        "location_status": pa.array(np.full(n, "point", dtype=object), pa.string()),   # every demo point lies in its grid
+        "location_status": pa.repeat(pa.scalar("point", pa.string()), n),   # every demo point lies in its grid
         "urgency": _take(("normal", "urgent"), sim["urgent"].astype(np.int64)),
         "respond_by": _times(sim["respond_by"]),
         "resolve_by": _times(sim["resolve_by"]),
