@@ -101,7 +101,8 @@ def _set(key: str, value: str | None) -> None:
 
 
 def _synced(key: str, url_value: object) -> str:
-    """The widget key, pre-filled from the URL whenever the URL changed since the widget last wrote it."""
+    """The widget key, pre-filled from the URL whenever the URL says something else than the widget
+    showed on the last run (a deep link, a drill-down, a change of another filter it depends on)."""
     # Widgets keep their value as the displayed text: a language switch changes that text, so each
     # language has its own widgets (pre-filled from the URL like any fresh widget).
     widget = f"fb_{key}_{lang()}"
@@ -110,6 +111,17 @@ def _synced(key: str, url_value: object) -> str:
         st.session_state[widget] = url_value
         st.session_state[f"_fb_url_{key}"] = url_value
     return widget
+
+
+def _shown(key: str, value: object) -> object:
+    """Remember what the widget shows now, which is what the URL says once this run has written it.
+
+    Without this the widget would remember the URL from before its own rewrite: on the next pick
+    the URL (now the previous pick) differs from that memory, looks like a deep link, and the
+    widget snaps back, dropping every second change.
+    """
+    st.session_state[f"_fb_url_{key}"] = value
+    return value
 
 
 def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Period:
@@ -122,10 +134,10 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
                        "url.outside" if "outside the years" in str(exc) else "url.bad")
     kind = current.kind if current.kind in PERIOD_KINDS else "custom"
     kinds = list(PERIOD_KINDS)
-    chosen_kind = st.sidebar.segmented_control(
+    chosen_kind = _shown("period_kind", st.sidebar.segmented_control(
         tr("period"), kinds, key=_synced("period_kind", kind), format_func=lambda k, t_=translator(): t_(f"period.{k}"),
         required=True,
-    ) or kind
+    ) or kind)
     if chosen_kind == "custom":
         default = (current.start, current.last_day)
         picked = st.sidebar.date_input(
@@ -133,7 +145,7 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
             max_value=max(last.date() + dt.timedelta(days=366), current.last_day),
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            period = custom(picked[0], picked[1])
+            period = custom(*_shown("period_range", tuple(picked)))  # half a range stays the widget's own
         else:
             period = current if current.kind == "custom" else custom(*default)
     else:
@@ -147,8 +159,8 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
         label = st.sidebar.selectbox(
             tr(f"period.{chosen_kind}"), labels, key=_synced(f"period_{chosen_kind}", value),
             format_func=lambda text, lg=lang(): fmt_period(parse_period(text), lg),
-        )
-        period = parse_period(label or value)
+        ) or value
+        period = parse_period(_shown(f"period_{chosen_kind}", label))
     if period.label != state.get("period"):
         _set("period", period.label)
     return period
@@ -178,20 +190,20 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
         if not kids:
             break
         current = chain[depth] if depth < len(chain) else ALL
-        pick = st.sidebar.selectbox(
+        pick = _shown(f"unit_{level}", st.sidebar.selectbox(
             tr(f"level.{level}"), [ALL, *kids], key=_synced(f"unit_{level}", current),
             format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
-        )
+        ))
         if pick == ALL:
             break
         chosen = pick
     depts = cat.loc[cat["level"] == "department", "unit_id"].tolist()
     if depts:
         current = unit_id if is_dept else ALL
-        pick = st.sidebar.selectbox(
+        pick = _shown("unit_dept", st.sidebar.selectbox(
             tr("level.department"), [ALL, *depts], key=_synced("unit_dept", current),
             format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
-        )
+        ))
         if pick != ALL and (pick != current or is_dept):
             chosen = pick
     if chosen != state.get("unit"):
@@ -211,9 +223,9 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
         current = default if default in present else (present[0] if present else "street")
         if wanted == state.get("level"):
             url_notice("level", wanted, tr(f"level.{current}"))
-    level = st.sidebar.selectbox(
+    level = _shown("level", st.sidebar.selectbox(
         tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv, t_=translator(): t_(f"level.{lv}"),
-    ) or current
+    ) or current)
     if level != state.get("level"):
         _set("level", level)
     return level
@@ -230,10 +242,10 @@ def _known(state: dict[str, str], key: str, options: list[str] | tuple[str, ...]
 
 def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=None) -> tuple[str, ...]:
     current = _known(state, key, options)
-    picked = st.sidebar.multiselect(
+    picked = _shown(key, list(st.sidebar.multiselect(
         label, options, key=_synced(key, current), format_func=fmt or (lambda v: v),
         placeholder=tr("unit.any"),
-    )
+    )))
     if list(picked) != current:
         _set(key, ",".join(picked) or None)
     return tuple(picked)
