@@ -111,3 +111,25 @@ def test_a_url_change_from_outside_still_moves_the_widgets(app, units):
     assert app.selectbox(key="fb_unit_district_zh").value == units["district"][1]
     app.selectbox(key="fb_period_month_zh").select("2026-02").run()   # and picks work again after it
     assert url(app, "period") == "2026-02" and app.selectbox(key="fb_period_month_zh").value == "2026-02"
+
+
+def test_the_response_page_switch_redraws_its_part_with_close_times(app):
+    """The response / close switch lives in a fragment (views/response.py): its tables follow it."""
+    columns = lambda: [set(d.value.columns) for d in app.dataframe]  # noqa: E731
+    assert any("response_hours_p50" in c for c in columns())
+    app.button_group(key="which_zh").set_value("close").run()
+    check(app)
+    assert any("close_hours_p50" in c for c in columns()) and not any("response_hours_p50" in c for c in columns()[:3])
+    assert url(app, "period") == START
+
+
+def test_the_requests_page_pickers_sort_the_rows_and_keep_the_filters(app):
+    """The row pickers live in a fragment (views/requests.py): a new order reaches the URL and the table."""
+    app.switch_page("views/requests.py").run()
+    check(app)
+    sort = next(s for s in app.selectbox if s.value == "received_at")   # the sort box, by its default
+    sort.select("category").run()
+    check(app)
+    assert url(app, "sort") == "category" and url(app, "period") == START
+    shown = app.dataframe[0].value["category"].tolist()
+    assert shown == sorted(shown, reverse=True), "descending by category"
