@@ -39,8 +39,16 @@ WATCH = """() => {
   };
   hook();
 }"""
-DONE = """t0 => { const e = window.__states.find(e => e[0] > t0 && e[1] === 'running');
-  return e ? e[0] - t0 : null; }"""  # the first change away from "running" after the click
+# Done: the caption names the picked period and the script is not running (a run fast enough to leave the
+# attribute unchanged between two frames is caught too); the time is the first change away from "running"
+# after the click when there was one, else the moment this was seen.
+DONE = """([t0, want]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const caption = document.querySelector('[data-testid="stMain"] [data-testid="stCaptionContainer"]');
+  if (!caption || !caption.innerText.includes(want) || app.getAttribute('data-test-script-state') !== 'notRunning')
+    return null;
+  const e = window.__states.find(e => e[0] > t0 && e[1] === 'running');
+  return (e ? e[0] : performance.now()) - t0; }"""
 
 
 def months(end: dt.date, n: int) -> list[str]:
@@ -51,8 +59,9 @@ def months(end: dt.date, n: int) -> list[str]:
     return out
 
 
-def pick(page, label: str, text: str) -> tuple[float, float] | None:
-    """Pick ``text`` in the sidebar box ``label``; (script ms, quiet ms) from the click on the option."""
+def pick(page, label: str, text: str, shows: str) -> tuple[float, float] | None:
+    """Pick ``text`` in the sidebar box ``label``; (script ms, quiet ms) from the click on the option until
+    the page's caption ``shows`` it."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.locator('[data-testid="stSidebar"]').get_by_label(label, exact=True).click()
@@ -62,11 +71,10 @@ def pick(page, label: str, text: str) -> tuple[float, float] | None:
     t0 = page.evaluate("performance.now()")
     option.click()
     try:
-        page.wait_for_function(DONE, arg=t0, timeout=60_000, polling=20)
-    except PlaywrightTimeout:   # no run seen (rare): the sample is left out, and said
-        print(f"  no rerun seen after picking {text} on {page.url}", file=sys.stderr)
+        script = page.wait_for_function(DONE, arg=[t0, shows], timeout=60_000, polling=10).json_value()
+    except PlaywrightTimeout:   # the page never showed the pick: the sample is left out, and said
+        print(f"  the pick of {text} never showed on {page.url}", file=sys.stderr)
         return None
-    script = page.evaluate(DONE, t0)
     while page.evaluate("performance.now() - window.__mutated") < QUIET_MS:
         time.sleep(0.05)
     quiet = page.evaluate("window.__mutated") - t0
@@ -90,7 +98,7 @@ def bench_page(browser, url: str, name: str, picks: int, end: dt.date, turn: int
     from metrics.core.i18n import t
     from metrics.core.periods import parse_period
 
-    label = t("period.month")
+    label, caption = t("period.month"), t("period")
     pool = months(end, 3 + picks * (turn + 1))
     start, a, b, fresh = pool[0], pool[1], pool[2], pool[3 + picks * turn:]
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
@@ -100,13 +108,13 @@ def bench_page(browser, url: str, name: str, picks: int, end: dt.date, turn: int
     page.goto(f"{url}/{path}?period={start}")
     wait_ready(page)
     text = {m: fmt_period(parse_period(m), "zh") for m in pool}
-    out: dict[str, list[tuple[float, float]]] = {"change": [], "cached": []}
-    for month in fresh:
-        out["change"].append(pick(page, label, text[month]))
-    pick(page, label, text[a])                      # a and b computed once, then only from the cache
-    pick(page, label, text[b])
-    for i in range(picks):
-        out["cached"].append(pick(page, label, text[a if i % 2 == 0 else b]))
+    def go(month: str) -> tuple[float, float] | None:
+        return pick(page, label, text[month], f"{caption} {text[month]}")
+
+    out = {"change": [go(month) for month in fresh]}
+    go(a)                                           # a and b computed once, then only from the cache
+    go(b)
+    out["cached"] = [go(a if i % 2 == 0 else b) for i in range(picks)]
     out = {kind: [r for r in runs if r is not None] for kind, runs in out.items()}
     context.close()
     return {kind: {"script_ms": [s for s, _ in runs], "quiet_ms": [q for _, q in runs]} for kind, runs in out.items()}
