@@ -8,7 +8,7 @@ link reproduces the view. The last filters are kept in the session too, so switc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -46,9 +46,36 @@ class View:
         return {**out, **{k: v for k, v in extra.items() if v is not None}}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def catalog(_con, version: DataVersion, viewer_key: object) -> pd.DataFrame:
-    return unit_catalog(_con, viewer())
+@dataclass(eq=False)
+class Units:
+    """The viewer's unit catalogue as plain lookups, built once per snapshot and viewer and shared by
+    every run and session (read-only: a rerun of the filter bar looks units up instead of scanning a frame)."""
+
+    frame: pd.DataFrame
+    level: dict[str, str]                        # unit id -> level
+    names: dict[str, dict[str, str]]             # language -> unit id -> name
+    kids: dict[str | None, list[str]]            # parent id -> children, in catalogue order
+    by_level: dict[str, list[str]]               # level -> units, in catalogue order
+    paths: dict[str, list[str]] = field(default_factory=dict)   # filled as units are picked
+
+    def path(self, unit_id: str) -> list[str]:
+        """:func:`path_to` the unit (top territorial level first), remembered."""
+        if unit_id not in self.paths:
+            self.paths[unit_id] = path_to(self.frame, unit_id)
+        return self.paths[unit_id]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def catalog(_con, version: DataVersion, viewer_key: object) -> Units:
+    frame = unit_catalog(_con, viewer())
+    ids, levels, parents = (frame[c].tolist() for c in ("unit_id", "level", "parent_id"))
+    units = Units(frame, dict(zip(ids, levels)),
+                  {"zh": dict(zip(ids, frame["name"].tolist())), "en": dict(zip(ids, frame["name_en"].tolist()))},
+                  {}, {})
+    for unit_id, level, parent in zip(ids, levels, parents):
+        units.kids.setdefault(parent, []).append(unit_id)
+        units.by_level.setdefault(level, []).append(unit_id)
+    return units
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -56,16 +83,13 @@ def _range_and_options(_con, version: DataVersion):
     return data_range(_con), filter_options(_con)
 
 
-def unit_name(cat: pd.DataFrame, unit_id: str | None) -> str:
+def unit_name(units: Units, unit_id: str | None) -> str:
     """The unit's name in the session's language ("全市" for no unit)."""
     if unit_id is None:
         unit_id = viewer().scope_unit_id  # a unit account's "everything" is its own unit
         if unit_id is None:
             return tr("unit.all")
-    row = cat.loc[cat["unit_id"] == unit_id]
-    if row.empty:
-        return unit_id
-    return row.iloc[0]["name" if lang() == "zh" else "name_en"]
+    return units.names[lang()].get(unit_id, unit_id)
 
 
 def _page_id() -> str:
@@ -101,7 +125,8 @@ def _set(key: str, value: str | None) -> None:
 
 
 def _synced(key: str, url_value: object) -> str:
-    """The widget key, pre-filled from the URL whenever the URL changed since the widget last wrote it."""
+    """The widget key, pre-filled from the URL whenever the URL says something else than the widget
+    showed on the last run (a deep link, a drill-down, a change of another filter it depends on)."""
     # Widgets keep their value as the displayed text: a language switch changes that text, so each
     # language has its own widgets (pre-filled from the URL like any fresh widget).
     widget = f"fb_{key}_{lang()}"
@@ -110,6 +135,17 @@ def _synced(key: str, url_value: object) -> str:
         st.session_state[widget] = url_value
         st.session_state[f"_fb_url_{key}"] = url_value
     return widget
+
+
+def _shown(key: str, value: object) -> object:
+    """Remember what the widget shows now, which is what the URL says once this run has written it.
+
+    Without this the widget would remember the URL from before its own rewrite: on the next pick
+    the URL (now the previous pick) differs from that memory, looks like a deep link, and the
+    widget snaps back, dropping every second change.
+    """
+    st.session_state[f"_fb_url_{key}"] = value
+    return value
 
 
 def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Period:
@@ -122,10 +158,10 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
                        "url.outside" if "outside the years" in str(exc) else "url.bad")
     kind = current.kind if current.kind in PERIOD_KINDS else "custom"
     kinds = list(PERIOD_KINDS)
-    chosen_kind = st.sidebar.segmented_control(
+    chosen_kind = _shown("period_kind", st.sidebar.segmented_control(
         tr("period"), kinds, key=_synced("period_kind", kind), format_func=lambda k, t_=translator(): t_(f"period.{k}"),
         required=True,
-    ) or kind
+    ) or kind)
     if chosen_kind == "custom":
         default = (current.start, current.last_day)
         picked = st.sidebar.date_input(
@@ -133,7 +169,7 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
             max_value=max(last.date() + dt.timedelta(days=366), current.last_day),
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            period = custom(picked[0], picked[1])
+            period = custom(*_shown("period_range", tuple(picked)))  # half a range stays the widget's own
         else:
             period = current if current.kind == "custom" else custom(*default)
     else:
@@ -147,51 +183,51 @@ def _period(state: dict[str, str], first: dt.datetime, last: dt.datetime) -> Per
         label = st.sidebar.selectbox(
             tr(f"period.{chosen_kind}"), labels, key=_synced(f"period_{chosen_kind}", value),
             format_func=lambda text, lg=lang(): fmt_period(parse_period(text), lg),
-        )
-        period = parse_period(label or value)
+        ) or value
+        period = parse_period(_shown(f"period_{chosen_kind}", label))
     if period.label != state.get("period"):
         _set("period", period.label)
     return period
 
 
-def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
+def _unit(state: dict[str, str], units: Units) -> str | None:
     """Cascading selectboxes district → street → community → grid, then a department box."""
     unit_id = state.get("unit")
-    if unit_id is not None and unit_id not in set(cat["unit_id"]):
+    if unit_id is not None and unit_id not in units.level:
         if viewer().scope_unit_id is not None:  # another unit than this account's: no access, not data
             st.error(tr("auth.no_access"))
             st.stop()
         url_notice("unit", unit_id, tr("unit.all"))
         unit_id = None
-    is_dept = unit_id is not None and cat.loc[cat["unit_id"] == unit_id, "level"].iloc[0] == "department"
-    chain = [] if unit_id is None or is_dept else path_to(cat, unit_id)
-    names = dict(zip(cat["unit_id"], cat["name" if lang() == "zh" else "name_en"]))
+    is_dept = unit_id is not None and units.level[unit_id] == "department"
+    chain = [] if unit_id is None or is_dept else units.path(unit_id)
+    names = units.names[lang()]
     chosen: str | None = None
-    present = [lv for lv in TERRITORIAL[1:] if (cat["level"] == lv).any()]
+    present = [lv for lv in TERRITORIAL[1:] if units.by_level.get(lv)]
     for depth, level in enumerate(present):  # a unit account's catalogue starts at its own unit
         if depth == 0:
-            kids = cat.loc[cat["level"] == level, "unit_id"].tolist()
+            kids = units.by_level[level]
         else:
             if chosen is None:
                 break
-            kids = cat.loc[cat["parent_id"] == chosen, "unit_id"].tolist()
+            kids = units.kids.get(chosen, [])
         if not kids:
             break
         current = chain[depth] if depth < len(chain) else ALL
-        pick = st.sidebar.selectbox(
+        pick = _shown(f"unit_{level}", st.sidebar.selectbox(
             tr(f"level.{level}"), [ALL, *kids], key=_synced(f"unit_{level}", current),
             format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
-        )
+        ))
         if pick == ALL:
             break
         chosen = pick
-    depts = cat.loc[cat["level"] == "department", "unit_id"].tolist()
+    depts = units.by_level.get("department", [])
     if depts:
         current = unit_id if is_dept else ALL
-        pick = st.sidebar.selectbox(
+        pick = _shown("unit_dept", st.sidebar.selectbox(
             tr("level.department"), [ALL, *depts], key=_synced("unit_dept", current),
             format_func=lambda u, any_=tr("unit.any"): any_ if u == ALL else names.get(u, u),
-        )
+        ))
         if pick != ALL and (pick != current or is_dept):
             chosen = pick
     if chosen != state.get("unit"):
@@ -199,11 +235,11 @@ def _unit(state: dict[str, str], cat: pd.DataFrame) -> str | None:
     return chosen
 
 
-def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_changed: bool) -> str:
+def _level(state: dict[str, str], units: Units, unit_id: str | None, unit_changed: bool) -> str:
     """The level shown; when the unit was just changed in the filter bar, one step below the new unit."""
     anchor = unit_id if unit_id is not None else viewer().scope_unit_id  # a unit account: below its own unit
-    unit_level = None if anchor is None else cat.loc[cat["unit_id"] == anchor, "level"].iloc[0]
-    present = [lv for lv in RANKED_LEVELS if (cat["level"] == lv).any()]
+    unit_level = None if anchor is None else units.level[anchor]
+    present = [lv for lv in RANKED_LEVELS if units.by_level.get(lv)]
     default = (child_level(unit_level) or unit_level) if unit_level else "street"
     current = (None if unit_changed else state.get("level")) or default or "grid"
     if current not in present:
@@ -211,9 +247,9 @@ def _level(state: dict[str, str], cat: pd.DataFrame, unit_id: str | None, unit_c
         current = default if default in present else (present[0] if present else "street")
         if wanted == state.get("level"):
             url_notice("level", wanted, tr(f"level.{current}"))
-    level = st.sidebar.selectbox(
+    level = _shown("level", st.sidebar.selectbox(
         tr("level.shown"), present, key=_synced("level", current), format_func=lambda lv, t_=translator(): t_(f"level.{lv}"),
-    ) or current
+    ) or current)
     if level != state.get("level"):
         _set("level", level)
     return level
@@ -230,10 +266,10 @@ def _known(state: dict[str, str], key: str, options: list[str] | tuple[str, ...]
 
 def _multi(state: dict[str, str], key: str, label: str, options: list[str], fmt=None) -> tuple[str, ...]:
     current = _known(state, key, options)
-    picked = st.sidebar.multiselect(
+    picked = _shown(key, list(st.sidebar.multiselect(
         label, options, key=_synced(key, current), format_func=fmt or (lambda v: v),
         placeholder=tr("unit.any"),
-    )
+    )))
     if list(picked) != current:
         _set(key, ",".join(picked) or None)
     return tuple(picked)
@@ -266,12 +302,12 @@ def render() -> tuple[object, View]:
         st.info(tr("store.empty"))
         st.stop()
     first, last = bounds
-    cat = catalog(con, version, viewer())
+    units = catalog(con, version, viewer())
     state = _url_state()
     st.sidebar.markdown(f"**{tr('filters')}**")
     period = _period(state, first, last)
-    unit_id = _unit(state, cat)
-    level = _level(state, cat, unit_id, unit_changed=unit_id != state.get("unit"))
+    unit_id = _unit(state, units)
+    level = _level(state, units, unit_id, unit_changed=unit_id != state.get("unit"))
     categories = _multi(state, "cat", tr("category"), options["categories"])
     channels = _multi(state, "ch", tr("channel"), options["channels"], fmt=ui.code("channel"))
     sources = _multi(state, "src", tr("source"), options["sources"], fmt=ui.code("source"))
@@ -282,7 +318,7 @@ def render() -> tuple[object, View]:
     st.caption(" · ".join([
         f"{tr('data_as_of')} {last:%Y-%m-%d %H:%M}",
         f"{tr('period')} {fmt_period(period, lang())}",
-        f"{tr('unit')} {ui.md_text(unit_name(cat, unit_id))}",
+        f"{tr('unit')} {ui.md_text(unit_name(units, unit_id))}",
         f"{tr('level.shown')} {tr('level.' + level)}",
     ]))
     return con, view

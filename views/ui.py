@@ -30,8 +30,9 @@ def bound_rates(fig: go.Figure) -> go.Figure:
     """Rate axes (percent ticks) run 0–100 % when their values cannot set a sensible range: fewer than
     two distinct values (one month, or none: plotly's default would run −100 % to 400 %) or any outside
     0..1. Otherwise they zoom to the data as before."""
+    drawn = fig.layout.to_plotly_json()   # once: each call copies the whole layout
     for name in ("xaxis", "yaxis", "yaxis2"):
-        axis = fig.layout[name] if name in fig.layout.to_plotly_json() or name != "yaxis2" else None
+        axis = fig.layout[name] if name in drawn or name != "yaxis2" else None
         if axis is None or axis.tickformat != ".0%":
             continue
         ref = name.replace("axis", "")
@@ -98,6 +99,11 @@ def no_data(where=st, view=None, metric: str | None = None, field: str | None = 
 
 
 def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = None, legend: bool = True) -> go.Figure:
+    # one update_layout call: plotly validates per call and per key path, the costly part of a rerun's chart
+    axes = {}
+    if lang() == "zh":  # "10k" is not Chinese usage: full numbers with separators on every axis
+        axes = {f"{name}_exponentformat": "none" for name in ("xaxis", "yaxis", *fig.layout)
+                if name.startswith(("xaxis", "yaxis"))}
     fig.update_layout(
         font={"family": FONT, "size": 13},
         height=height,
@@ -108,10 +114,8 @@ def style(fig: go.Figure, *, height: int = CHART_HEIGHT, title: str | None = Non
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
         hoverlabel={"font": {"family": FONT}},
         separators=".,",
+        **axes,
     )
-    if lang() == "zh":  # "10k" is not Chinese usage: full numbers with separators on every axis
-        fig.update_xaxes(exponentformat="none")
-        fig.update_yaxes(exponentformat="none")
     bound_rates(fig)
     return fig
 
