@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 def test_overview_shows_four_kpi_tiles_with_change(live_server, browser):
     page = open_page(browser, live_server + "/")
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    wait_idle(page)   # the first tiles drawn may belong to a run still going; read the finished page
     tiles = page.locator('[data-testid="stMetric"]')
     text = [tiles.nth(i).inner_text() for i in range(min(tiles.count(), 4))]
     for label, tile in zip(["诉求量", "响应率", "解决率", "满意率"], text):
