@@ -12,6 +12,7 @@ for ``QUIET_S``; the time is taken when that state began, so the quiet wait is n
 """
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -135,7 +136,7 @@ def server_pid(port: int) -> int | None:
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == __import__("os").getpid() and b"streamlit" in b" ".join(cmd) and str(port).encode() in cmd:
+        if ppid == os.getpid() and b"streamlit" in b" ".join(cmd) and str(port).encode() in cmd:
             return int(proc.name)
     return None
 
