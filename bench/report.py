@@ -90,6 +90,9 @@ def table(r: dict) -> str:
         i = r["imports"]
         for key, label in (("first", "import, first"), ("again", "import, same file"), ("small", "import, 1,000 new")):
             x = i[key]
+            if "error" in x:
+                rows.append(f"{label:<21}     FAILED   {x['error']}")
+                continue
             rate = f"{x['rows_per_s']:,} rows/s" if "rows_per_s" in x else f"into {x['into_rows']:,}"
             rows.append(f"{label:<21} {x['wall_s']:>10} s   {rate}, CPU {x['cpu_s']} s, peak RSS {x['peak_rss_mb']} MB")
     rows.append("step seconds: " + ", ".join(f"{k} {v}" for k, v in r.get("step_s", {}).items()))

@@ -67,7 +67,7 @@ def measure(rows: int, args: argparse.Namespace) -> dict:
         step("pages")
     if "imports" not in args.skip:
         out["imports"] = stores.csv_imports(db, args.work)
-        print(f"imports: first {out['imports']['first']['wall_s']} s", flush=True)
+        print(f"imports: first {out['imports']['first'].get('wall_s', 'failed')} s", flush=True)
         step("imports")
     out["load_avg_end"] = os.getloadavg()
     return out

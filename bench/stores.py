@@ -99,7 +99,7 @@ def csv_imports(db: Path, work: Path) -> dict:
         fresh = empty_copy(db, Path(tmp) / "fresh.duckdb")
         for label in ("first", "again"):
             run = import_file(fresh, csv)
-            out[label] = {**run, "rows_per_s": round(rows / run["wall_s"])}
+            out[label] = {**run, "rows_per_s": round(rows / run["wall_s"])} if "wall_s" in run else run
         fresh.unlink()
         small = export_csv(db, Path(tmp) / "small.csv", SMALL_IMPORT_ROWS, id_prefix="bench-new-")
         big = Path(tmp) / "big.duckdb"
@@ -109,8 +109,12 @@ def csv_imports(db: Path, work: Path) -> dict:
 
 
 def import_file(db: Path, path: Path) -> dict:
-    """``python -m metrics import`` of one file: the command's figures, its counts and stage seconds."""
-    run = command(["import", str(path), "--db", str(db), "--quiet", "--timings"])
+    """``python -m metrics import`` of one file: the command's figures, its counts and stage seconds;
+    ``{"error": ...}`` when the import failed (the run goes on and reports it)."""
+    try:
+        run = command(["import", str(path), "--db", str(db), "--quiet", "--timings"])
+    except RuntimeError as exc:
+        return {"error": str(exc).splitlines()[-1][-300:]}
     text = run.pop("output")
     run["counts"] = {k: int(v.replace(",", "")) for k, v in COUNTS.findall(text)}
     stages = text.split("stages:")[1].splitlines()[0] if "stages:" in text else ""
