@@ -35,7 +35,7 @@ test: venv sysdeps
 	$(PY) -m pytest
 
 bench: venv
-	$(PY) bench/run.py
+	$(PY) -m pip install --disable-pip-version-check -q -r bench/requirements.txt && $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
