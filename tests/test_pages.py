@@ -139,6 +139,7 @@ def test_requests_page_masks_phone_numbers(app):
     at = app("requests", {})
     frame = at.dataframe[0].value
     phones = frame["citizen_phone"].dropna().astype(str)
+    phones = phones[phones != "—"]   # a proactive (patrol) request has no caller: shown as a dash
     assert len(phones) >= 10, "the first page should show citizens' phones"
     assert phones.str.fullmatch(r"1[3-9]\d\*{4}\d{4}").all(), phones[~phones.str.fullmatch(r"1[3-9]\d\*{4}\d{4}")]
     described = frame["description"].dropna().astype(str)

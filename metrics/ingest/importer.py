@@ -31,12 +31,13 @@ from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, null_macro, parse
 from metrics.ingest.unchanged import fingerprint, note_tags, previous_import
-from metrics.store.snapshots import StoreError, after_write, default_path, open_read, write_snapshot
+from metrics.store.snapshots import WRITER_MEMORY_MB, StoreError, after_write, default_path, open_read, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
-# beside the store (removed after). With pyarrow's ~40 MB and Python's ~100 MB, an import of
-# any size peaks near 0.8 GB (bench/bench_import.py).
-MEMORY_LIMIT = "512MB"
+# beside the store (removed after). The requests' primary-key index cannot spill and grows with the
+# store (a 10M-row import stopped with "Out of Memory" at 512 MB), so the cap is a quarter of RAM
+# (half the writer's 40%); a 1M-row import peaks near 1.5 GB (bench/run.py).
+MEMORY_LIMIT = f"{max(512, WRITER_MEMORY_MB // 2)}MB"
 WORK_TABLES = ("_stage", "_bad", "_parsed", "_geo", "_checked", "_action")
 
 
