@@ -32,7 +32,9 @@ def one_build(requests: int, seed: int, db: Path) -> dict:
     cmd = ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "metrics", "demo", "--db", str(db),
            "--requests", str(requests), "--seed", str(seed), "--end", "2026-10"]
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     seconds = time.perf_counter() - t0
     rss_kb = int(re.search(r"maxrss_kb=(\d+)", done.stderr).group(1))
     stages = {m.group(2): float(m.group(1)) for m in map(STAGE.match, done.stderr.splitlines()) if m}

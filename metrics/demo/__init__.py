@@ -23,8 +23,15 @@ from metrics.demo import chunks, hierarchy, simulation, timeline
 
 Progress = Callable[[str, float], None]
 # DuckDB's share of the build's memory; beyond it the insert and the roll-ups spill to the
-# spill folder. With the ~0.7 GB a chunk takes in Python, a build of any size peaks near 3 GB.
-MEMORY_LIMIT = "2GB"
+# spill folder. The requests' primary-key index stays in memory while it is built, so the
+# share grows by INDEX_BYTES a request; with the ~0.7 GB a chunk takes in Python, a build
+# peaks near 3 GB plus the index (about 6 GB at 50M requests).
+MEMORY_BASE = 2 * 2**30
+INDEX_BYTES = 64
+
+
+def memory_limit(requests: int) -> str:
+    return f"{(MEMORY_BASE + INDEX_BYTES * requests) // 2**20}MB"
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -76,7 +83,7 @@ def build_demo(
     try:
         with store.write_snapshot(path, fresh=True, label="demo") as con:
             spill.mkdir()
-            con.execute("SET memory_limit = $limit", {"limit": MEMORY_LIMIT})
+            con.execute("SET memory_limit = $limit", {"limit": memory_limit(requests)})
             con.execute("SET temp_directory = $dir", {"dir": str(spill / "duckdb")})
             files = chunks.write_chunks(spill, chunk_root, city, traits, plan, window, import_id, chunk_done)
             report("writing the store", 0.6)
