@@ -40,8 +40,15 @@ def one_build(requests: int, seed: int, db: Path) -> dict:
     stages = {m.group(2): float(m.group(1)) for m in map(STAGE.match, done.stderr.splitlines()) if m}
     result = {"seconds": seconds, "rows_per_s": requests / seconds, "peak_rss_mb": rss_kb / 1024,
               "stages": stages, "db_mb": db.stat().st_size / 2**20, "load_after": os.getloadavg()[0]}
-    db.unlink()
     return result
+
+
+def build_and_remove(requests: int, seed: int, db: Path) -> dict:
+    """:func:`one_build`, then the store removed (bench/run.py keeps what one_build builds)."""
+    try:
+        return one_build(requests, seed, db)
+    finally:
+        db.unlink(missing_ok=True)
 
 
 def main() -> int:
@@ -54,7 +61,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench_demo_", dir=args.dir) as tmp:
         for n in args.requests:
-            runs = [one_build(n, args.seed, Path(tmp) / f"demo-{n}-{i}.duckdb") for i in range(args.runs)]
+            runs = [build_and_remove(n, args.seed, Path(tmp) / f"demo-{n}-{i}.duckdb") for i in range(args.runs)]
             median = statistics.median(r["seconds"] for r in runs)
             peak = max(r["peak_rss_mb"] for r in runs)
             results.append({"requests": n, "runs": runs, "median_seconds": median, "peak_rss_mb": peak,
