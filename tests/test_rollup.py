@@ -6,7 +6,8 @@ import pytest
 
 from metrics.store import snapshots as store
 from metrics.core.registry import HOUR_BIN_EDGES
-from metrics.store.rollup import binned_quantile, refresh_rollups, rollup_count_columns, rollup_ready
+from metrics.store.rollup import refresh_rollups, rollup_count_columns, rollup_ready
+from metrics.store.rollup_catalog import binned_quantile
 from tests import fixtures_requests as fx
 
 

@@ -20,7 +20,8 @@ from metrics.query.tables import scope_totals, time_series, unit_table
 from metrics.store import history
 from metrics.store import snapshots as store
 from metrics.store import rollup
-from metrics.store.rollup import BY_NAME, CATALOG, FINEST, pick_table, refresh_rollups, rollup_sizes
+from metrics.store.rollup import refresh_rollups, rollup_sizes
+from metrics.store.rollup_catalog import BY_NAME, CATALOG, FINEST, pick_table
 from tests import fixtures_requests as fx
 from tests import ingest_fixtures as ifx
 from tests.test_queries import CASE_IDS, CASES

@@ -75,7 +75,8 @@ def summary(r: ImportResult, timings: bool = False, whole: float | None = None) 
     if r.error:
         return f"{r.file}: cannot be read: {r.error.removeprefix(f'{r.file}: ')}"
     if whole is not None:
-        speed = f"  {rate(r.read, whole)} (the whole command, to the snapshot published)"
+        end = "nothing written" if r.already else "to the snapshot published"
+        speed = f"  {rate(r.read, whole)} (the whole command, {end})"
     else:
         speed = f"  this file's stages {r.seconds:.1f} s"
     lines = [

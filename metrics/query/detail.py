@@ -21,7 +21,8 @@ from metrics.query.source import count_source
 from metrics.query.tables import base_params, run, scoped
 from metrics.query.build import drill_predicate, histogram_sql, scoped_where
 from metrics.core.registry import HOUR_BIN_EDGES
-from metrics.store.rollup import HISTOGRAMS, bin_bounds, rollup_ready
+from metrics.store.rollup import HISTOGRAMS, rollup_ready
+from metrics.store.rollup_catalog import bin_bounds
 from metrics.core.sqlfiles import read_sql
 
 DRILL_ORDER = ("received_at", "closed_at", "first_contact_at", "request_id", "category", "unit_id",

@@ -17,7 +17,8 @@ from metrics.core.access import Viewer
 from metrics.core.filters import Filters
 from metrics.core.levels import TERRITORIAL
 from metrics.core.periods import Period
-from metrics.store.rollup import BY_NAME, pick_table, rollup_sizes
+from metrics.store.rollup import rollup_sizes
+from metrics.store.rollup_catalog import BY_NAME, pick_table
 
 Source = Literal["auto", "detail", "rollup"] | str
 MONTH_GRAINS = (None, "month", "quarter", "year")

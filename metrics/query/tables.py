@@ -22,7 +22,8 @@ from metrics.core.periods import Period, previous, same_period_last_year
 from metrics.query.build import Grouping, binned_sql, build_aggregate_sql, level_grouping
 from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, Metric, resolve
 from metrics.query.source import RollupMissing, Source, count_source
-from metrics.store.rollup import QUANTILE_HISTOGRAM, binned_quantile, rollup_ready
+from metrics.store.rollup import rollup_ready
+from metrics.store.rollup_catalog import QUANTILE_HISTOGRAM, binned_quantile
 from metrics.core.sqlfiles import read_sql
 
 ALL = "'all'"

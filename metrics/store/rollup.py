@@ -1,6 +1,6 @@
 """Additive roll-up tables, kept current by every writer (store.after_write), read by the query layer.
 
-The roll-ups are a small catalogue (:data:`CATALOG`) of tables of one shape: the columns
+The roll-ups are a small catalogue (:data:`metrics.store.rollup_catalog.CATALOG`) of tables of one shape: the columns
 ``unit_id, dept_id, category, channel, source, urgency, day`` and every count column the additive
 metrics are built from (``<metric>__t<i>``, ``<metric>__d``, see :mod:`metrics.core.registry`).
 They differ in grain:
@@ -12,7 +12,7 @@ They differ in grain:
 
 Summing any table over the rows a query selects gives exactly the counts the detail query
 would, as long as the table keeps everything the query groups or filters by
-(:meth:`RollupTable.answers`), so rates from it are identical, not approximate. The finest table
+(:meth:`~metrics.store.rollup_catalog.RollupTable.answers`), so rates from it are identical, not approximate. The finest table
 (``rollup_daily``) answers every count query; the coarse ones are 20–200× smaller than the
 requests at city scale and answer the common ones (a month, a street and above, no filter or one).
 ``rollup_hist``: the finest keys × ``which`` ('response' / 'close') × histogram bin of the duration
@@ -23,61 +23,23 @@ A write that changed only requests refreshes only the days it touched (:func:`ma
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
-import numpy as np
 
 from metrics.core import sqldialect as sd
 from metrics.core.conditions import stock_events
-from metrics.core.levels import TERRITORIAL
-from metrics.core.registry import BY_ID, HOUR_BIN_EDGES, METRICS, hour_bin_sql
+from metrics.core.registry import BY_ID, METRICS, hour_bin_sql
 from metrics.core.sqlfiles import read_sql
+from metrics.store.rollup_catalog import CATALOG, DIMS, FINEST, MIN_COMPRESSION, RollupTable
 
-DIMS = ("dept_id", "category", "channel", "source", "urgency")
 KEYS = ("unit_id", *DIMS)
 # which histogram -> the per-row hours expression (NULL where it does not apply), from the registry
 HISTOGRAMS: dict[str, str] = {
     "response": BY_ID["response_hours_p50"].duration,
     "close": BY_ID["close_hours_p50"].duration,
 }
-MIN_COMPRESSION = 3
-QUANTILE_HISTOGRAM: dict[str, str] = {
-    "response_hours_p50": "response", "response_hours_p90": "response",
-    "close_hours_p50": "close", "close_hours_p90": "close",
-}
 
 
-@dataclass(frozen=True)
-class RollupTable:
-    """One roll-up table's grain: unit level (None: the request's own unit), time grain, kept dimensions."""
 
-    name: str
-    unit_level: str | None
-    time: str
-    dims: tuple[str, ...]
-
-    def answers(self, *, unit_level: str | None, month_ok: bool, dims: frozenset[str]) -> bool:
-        """Whether sums over this table equal the detail for a query that needs units down to
-        ``unit_level`` (None: none), periods/buckets of whole months only when ``month_ok``, and ``dims``."""
-        if self.time == "month" and not month_ok:
-            return False
-        if not dims <= set(self.dims):
-            return False
-        if self.unit_level is None or unit_level is None:
-            return True
-        return TERRITORIAL.index(unit_level) <= TERRITORIAL.index(self.unit_level)
-
-
-FINEST = RollupTable("rollup_daily", None, "day", DIMS)
-CATALOG: tuple[RollupTable, ...] = (
-    FINEST,
-    RollupTable("rollup_unit_month", None, "month", ()),
-    RollupTable("rollup_street_month", "street", "month", ("dept_id", "category")),
-    RollupTable("rollup_street_month_ways", "street", "month", ("channel", "source", "urgency")),
-    RollupTable("rollup_street_day", "street", "day", ()),
-)
-BY_NAME = {t.name: t for t in CATALOG}
 FULL_REBUILD_SHARE = 0.5    # a write touching more than this share of the stored days rebuilds everything
 ROWS_KEY = "rollup_rows:"      # gridscore_meta key prefix: rows of each table when last refreshed
 STAMP_KEY = "rollup_requests"  # gridscore_meta: count(*) of requests the roll-ups were built from
@@ -264,47 +226,3 @@ def rollup_state(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
 def rollup_ready(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the roll-ups exist and were built from the current requests (same row count)."""
     return rollup_sizes(con) is not None
-
-
-def pick_table(
-    sizes: tuple[int, dict[str, int]] | None, *, unit_level: str | None, month_ok: bool,
-    dims: frozenset[str], forced: bool = False,
-) -> RollupTable | None:
-    """The smallest current table that answers the query exactly; None to read the detail rows.
-
-    Unless ``forced``, a table is used only when it is ``MIN_COMPRESSION`` times smaller than the
-    requests (sparse data: the detail query is then as fast, bench/bench_scores_queries.py).
-    """
-    if sizes is None:
-        return None
-    total, rows = sizes
-    fits = [t for t in CATALOG if t.answers(unit_level=unit_level, month_ok=month_ok, dims=dims)]
-    best = min(fits, key=lambda t: (rows[t.name], CATALOG.index(t)))   # the finest always fits
-    return best if forced or rows[best.name] * MIN_COMPRESSION <= total else None
-
-
-def bin_bounds() -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bound (hours) of every histogram bin; the open last bin collapses to its edge."""
-    edges = np.asarray(HOUR_BIN_EDGES)
-    lower = np.concatenate([[0.0], edges])
-    upper = np.concatenate([edges, [edges[-1]]])
-    return lower, upper
-
-
-def binned_quantile(counts: np.ndarray, p: float) -> float | None:
-    """quantile_cont's interpolation over values spread evenly inside their bins (error ≤ one bin width)."""
-    n = int(counts.sum())
-    if n == 0:
-        return None
-    lower, upper = bin_bounds()
-    cum = np.cumsum(counts)
-
-    def value_at(rank: int) -> float:
-        b = int(np.searchsorted(cum, rank, side="right"))
-        before = cum[b] - counts[b]
-        return float(lower[b] + (rank - before + 0.5) / counts[b] * (upper[b] - lower[b]))
-
-    h = (n - 1) * p
-    lo = int(np.floor(h))
-    x_lo = value_at(lo)
-    return x_lo if lo + 1 >= n else x_lo + (h - lo) * (value_at(lo + 1) - x_lo)
