@@ -129,9 +129,9 @@ def test_pdf_pages_fonts_names_and_scores(case, scores, exported):
     for k, want in enumerate(sorted(ref.values(), key=lambda r: (r["rank"] == "", float(r["rank"] or 0), r["unit_id"]))):
         page = pages[cover + k]
         assert want["unit_name"] in page and want["unit_id"] in page
-        if want["score"]:   # the CSV's 3 decimals; the page's 2 are either rounding of any value behind them
+        if want["score"]:   # the CSV's 4 decimals; the page's 2 are either rounding of any value behind them
             score = float(want["score"])
-            assert any(f"{score + d:.2f}" in page for d in (-0.0005, 0.0005)), (want["unit_id"], score)
+            assert any(f"{score + d:.2f}" in page for d in (-0.00005, 0.00005)), (want["unit_id"], score)
 
 
 def test_one_unit_and_log(demo_store, scores, exported, tmp_path):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 
 from metrics.assess.bulletin import build_bulletin
-from metrics.assess.schemes import DEFAULT_SCHEME
-from metrics.core.levels import RANKED_LEVELS
-from metrics.cli.common import add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, viewer_of
+from metrics.cli.common import (
+    add_as_option, add_assessment_options, add_db_option, add_output_options, audit_cli, db_path, fail, open_for_scheme,
+    viewer_of,
+)
 from metrics.export.bulletin_files import FORMATS, write_bulletin
 from metrics.export.log import current_user, file_entry, log_path, record
 from metrics.export.pdf.doc import FontMissing
@@ -28,13 +28,10 @@ from metrics.store.runlog import record_run, run_log_path
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     add_as_option(parser)
-    parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
-    parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
+    add_assessment_options(parser)
     parser.add_argument("--format", choices=FORMATS, action="append", required=True,
                         help="docx or pdf (repeat for both)")
-    parser.add_argument("--out", type=Path, required=True, help="directory to write into (created if missing)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    add_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,22 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_assessment_options(parser: argparse.ArgumentParser) -> None:
+    """``--period``, ``--scheme`` and ``--level`` of the commands that score units (scores, scorecard, bulletin)."""
+    from metrics.assess.schemes import DEFAULT_SCHEME
+    from metrics.core.levels import RANKED_LEVELS
+
+    parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
+    parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
+    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """``--out DIR`` and ``--lang`` of the commands that write files."""
+    parser.add_argument("--out", type=Path, required=True, help="directory to write into (created if missing)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
 def add_as_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="as_user", default=None, metavar="USER",
                         help="apply this account's role and unit scope (default: every unit, personal data masked)")

@@ -19,12 +19,11 @@ import duckdb
 
 from metrics.core.access import AccessDenied, check_unit
 from metrics.cli.common import (
-    add_as_option, add_db_option, audit_cli, db_path, fail, open_for_scheme, out_dir_problem, viewer_of,
+    add_as_option, add_assessment_options, add_db_option, add_output_options, audit_cli, db_path, fail,
+    open_for_scheme, out_dir_problem, viewer_of,
 )
 from metrics.export.writers import FORMATS, file_stem, write_batch_zip, write_book
 from metrics.export.log import current_user, file_entry, log_path, record
-from metrics.assess.schemes import DEFAULT_SCHEME
-from metrics.core.levels import RANKED_LEVELS
 from metrics.assess.scorecard_build import build_book
 from metrics.store.runlog import record_run, run_log_path
 
@@ -32,14 +31,11 @@ from metrics.store.runlog import record_run, run_log_path
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     add_as_option(parser)
-    parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
-    parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
+    add_assessment_options(parser)
     parser.add_argument("--unit", action="append", default=None, metavar="ID",
                         help="print the card of this unit only (repeatable); default: every unit")
     parser.add_argument("--format", choices=(*FORMATS, "zip"), required=True)
-    parser.add_argument("--out", type=Path, required=True, help="directory to write into (created if missing)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    add_output_options(parser)
     parser.add_argument("--log", type=Path, default=None, help="export log (default: <db>.exports.jsonl)")
 
 

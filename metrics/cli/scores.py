@@ -16,10 +16,9 @@ import pandas as pd
 
 from metrics.assess.engine import NotInData, assess, left_out_note
 from metrics.assess.lists import ranking
-from metrics.cli.common import add_as_option, add_db_option, fail, open_for_scheme, viewer_of
+from metrics.cli.common import add_as_option, add_assessment_options, add_db_option, fail, open_for_scheme, viewer_of
 from metrics.core.periods import Period
-from metrics.assess.schemes import DEFAULT_SCHEME, Scheme
-from metrics.core.levels import RANKED_LEVELS
+from metrics.assess.schemes import Scheme
 
 RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 COLUMNS = ("unit_id", "unit_name", "requests", *RATES, "score", "rank", "grade", "grade_en",
@@ -30,9 +29,7 @@ RATE_DECIMALS, SCORE_DECIMALS = 6, 4
 def configure(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     add_as_option(parser)
-    parser.add_argument("--period", required=True, help="YYYY-MM: the month, or the window ending in it")
-    parser.add_argument("--scheme", default=DEFAULT_SCHEME, help="a scheme name (data/schemes/NAME.toml) or path")
-    parser.add_argument("--level", choices=RANKED_LEVELS, default=None, help="unit level (default: the scheme's)")
+    add_assessment_options(parser)
     parser.add_argument("--format", choices=("csv", "table", "json"), default="table")
 
 
