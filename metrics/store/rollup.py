@@ -80,8 +80,8 @@ def _day_filter(days: str | None, column: str, moment: str | None = None) -> str
     return where
 
 
-def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
-    """rollup_daily and rollup_hist from requests (of ``days`` only, appended, when given)."""
+def finest_select(days: str | None = None) -> str:
+    """The SELECT of rollup_daily from ``requests r`` (of ``days`` only, when given); portable SQL."""
     keys = ", ".join(f"r.{k}" for k in KEYS)
     columns = event_columns()
     events = []
@@ -91,10 +91,13 @@ def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
                            for col, cond, m in columns)
         events.append(f"SELECT {keys}, {day} AS day, {counts} FROM requests r\n"
                       f"WHERE ({moment}) IS NOT NULL AND {_day_filter(days, day, moment)}")
-    sums = ", ".join(f"sum(r.{col}) AS {col}" for col, _, _ in columns)
-    head = "CREATE OR REPLACE TABLE rollup_daily AS" if days is None else "INSERT INTO rollup_daily"
-    con.execute(read_sql("rollup_daily").format(head=head, keys=", ".join(KEYS), sums=sums,
-                                                events="\nUNION ALL\n".join(events)))
+    sums = ", ".join(f"CAST(sum(r.{col}) AS BIGINT) AS {col}" for col, _, _ in columns)
+    return read_sql("rollup_daily").format(keys=", ".join(KEYS), sums=sums, events="\nUNION ALL\n".join(events))
+
+
+def hist_select(days: str | None = None) -> str:
+    """The SELECT of rollup_hist from ``requests r`` (of ``days`` only, when given); portable SQL."""
+    keys = ", ".join(f"r.{k}" for k in KEYS)
     day = sd.to_date("r.received_at")
     where = _day_filter(days, day, "r.received_at")
     parts = [
@@ -102,12 +105,12 @@ def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
         f"FROM requests r WHERE ({hours}) IS NOT NULL AND {where}"
         for which, hours in HISTOGRAMS.items()
     ]
-    head = "CREATE OR REPLACE TABLE rollup_hist AS" if days is None else "INSERT INTO rollup_hist"
-    con.execute(read_sql("rollup_hist").format(head=head, keys=", ".join(KEYS), rows="\nUNION ALL\n".join(parts)))
+    return read_sql("rollup_hist").format(keys=", ".join(KEYS), rows="\nUNION ALL\n".join(parts))
 
 
-def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str | None) -> None:
-    """A coarse table summed from rollup_daily (its rows of ``days``' months or days only, appended, when given)."""
+def coarse_select(table: RollupTable, days: str | None = None) -> str:
+    """The SELECT of a coarse table summed from ``rollup_daily`` (its rows of ``days``' months or days
+    only, when given); portable SQL."""
     unit = "r.unit_id"
     join = ""
     if table.unit_level is not None:
@@ -117,14 +120,30 @@ def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str 
     day = "r.day" if table.time == "day" else sd.truncate("month", "r.day")
     kept = [unit, *(f"r.{d}" for d in table.dims), day]
     cols = [f"{unit} AS unit_id", *(f"r.{d} AS {d}" if d in table.dims else f"CAST(NULL AS TEXT) AS {d}" for d in DIMS),
-            f"{day} AS day", *(f"sum(r.{c}) AS {c}" for c, _, _ in event_columns())]
+            f"{day} AS day", *(f"CAST(sum(r.{c}) AS BIGINT) AS {c}" for c, _, _ in event_columns())]
     where = "TRUE"
     if days is not None:
         where = _day_filter(days, "r.day") if table.time == "day" else (
             f"{day} IN (SELECT DISTINCT {sd.truncate('month', 'day')} FROM {days})")
-    head = f"CREATE OR REPLACE TABLE {table.name} AS" if days is None else f"INSERT INTO {table.name}"
-    con.execute(f"{head}\nSELECT {', '.join(cols)}\nFROM rollup_daily r {join}\nWHERE {where}\n"
-                f"GROUP BY {', '.join(kept)}\nORDER BY day")
+    return (f"SELECT {', '.join(cols)}\nFROM rollup_daily r {join}\nWHERE {where}\n"
+            f"GROUP BY {', '.join(kept)}")
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, days: str | None) -> None:
+    """A full build (CREATE OR REPLACE, stored in day order so a period reads only its row groups) or
+    the touched days appended."""
+    head = f"CREATE OR REPLACE TABLE {name} AS" if days is None else f"INSERT INTO {name}"
+    con.execute(f"{head}\n{select}\nORDER BY day")
+
+
+def _build_finest(con: duckdb.DuckDBPyConnection, days: str | None) -> None:
+    """rollup_daily and rollup_hist from requests (of ``days`` only, appended, when given)."""
+    _write(con, "rollup_daily", finest_select(days), days)
+    _write(con, "rollup_hist", hist_select(days), days)
+
+
+def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str | None) -> None:
+    _write(con, table.name, coarse_select(table, days), days)
 
 
 def _stamp(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,7 +1,6 @@
--- Duration histograms (response / close hours) per roll-up key and fixed log-spaced bin: a full build
--- or the touched days appended (metrics/store/rollup.py).
-{head}
-SELECT {keys}, day, which, bin, count(*) AS n
+-- Duration histograms (response / close hours) per roll-up key and fixed log-spaced bin: the SELECT of
+-- a full build or of the touched days (metrics/store/rollup.py; the Spark roll-up job runs it too).
+SELECT {keys}, day, which, bin, CAST(count(*) AS BIGINT) AS n
 FROM (
 {rows}
 ) h

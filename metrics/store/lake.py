@@ -1,0 +1,131 @@
+"""The lake: detail rows as Parquet partitioned by month, the layout a Spark job (or DuckDB) reads.
+
+::
+
+    DIR/lake.json                          manifest: rows, months, columns, units fingerprint
+    DIR/requests/month=YYYY-MM/*.parquet   the requests received in that month
+    DIR/units.parquet                      the unit tree (and departments)
+    DIR/unit_ancestors.parquet             its closure table (depth 0 = the unit itself)
+
+Personal fields (free text, address, name, phone) stay in the store unless asked for: the roll-ups
+never read them, and a lake is copied to machines the store's access rules do not govern.
+:func:`export_lake` writes a lake from a store; :mod:`metrics.demo` can write one directly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+
+LAKE_FORMAT = "gridscore-lake"
+LAKE_VERSION = 1
+MANIFEST = "lake.json"
+REQUESTS_DIR = "requests"
+PERSONAL = ("description", "address", "citizen_name", "citizen_phone")
+TABLES = ("units", "unit_ancestors")
+_UNITS_FINGERPRINT = (
+    "SELECT md5(coalesce(string_agg(concat_ws('|', unit_id, level, coalesce(parent_id, '')), ',' ORDER BY unit_id), ''))"
+    " FROM {units}"
+)
+
+
+class LakeError(ValueError):
+    """A lake or roll-up folder that cannot be used: missing, not GridScore's, or not matching the store."""
+
+
+def quote_path(path: Path | str) -> str:
+    """A file path as a SQL string literal (COPY targets cannot be bound parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def month_partition(month: str) -> str:
+    """The partition folder of a month ``YYYY-MM`` (hive style, as Spark and DuckDB read it)."""
+    return f"month={month}"
+
+
+def requests_glob(lake: Path) -> str:
+    return str(Path(lake).resolve() / REQUESTS_DIR / "*" / "*.parquet")
+
+
+def units_fingerprint(con: duckdb.DuckDBPyConnection, units: str = "units") -> str:
+    """A fingerprint of the unit tree (ids, levels, parents): roll-ups built with another tree do not fit."""
+    return con.execute(_UNITS_FINGERPRINT.format(units=units)).fetchone()[0]
+
+
+def request_columns(con: duckdb.DuckDBPyConnection, *, personal: bool) -> list[str]:
+    """The stored request columns a lake holds (without the personal ones unless ``personal``)."""
+    names = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'requests' AND table_schema = 'main'"
+        " ORDER BY ordinal_position").fetchall()]
+    return [c for c in names if personal or c not in PERSONAL]
+
+
+def read_manifest(lake: Path) -> dict:
+    path = Path(lake) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LakeError(f"{lake} is not a GridScore lake: {MANIFEST} is missing "
+                        "(write one with: python -m metrics export-lake --db PATH --out DIR)") from None
+    except (OSError, ValueError) as exc:
+        raise LakeError(f"{path}: cannot read the lake manifest: {exc}") from exc
+    if manifest.get("format") != LAKE_FORMAT or manifest.get("version") != LAKE_VERSION:
+        raise LakeError(f"{path}: not a GridScore lake of version {LAKE_VERSION}")
+    return manifest
+
+
+def write_manifest(lake: Path, con: duckdb.DuckDBPyConnection, columns: list[str], *, personal: bool) -> dict:
+    """Count what the lake holds (read back from its files) and write lake.json; returns the manifest."""
+    glob = requests_glob(lake)
+    units = f"read_parquet({quote_path(Path(lake).resolve() / 'units.parquet')})"
+    rows, months = con.execute(
+        "SELECT count(*), list(DISTINCT month ORDER BY month) FROM read_parquet($g, hive_partitioning = true)",
+        {"g": glob}).fetchone() if any((Path(lake) / REQUESTS_DIR).glob("*/*.parquet")) else (0, [])
+    manifest = {
+        "format": LAKE_FORMAT, "version": LAKE_VERSION, "requests": int(rows), "months": list(months or []),
+        "columns": columns, "personal": personal,
+        "units": con.execute(f"SELECT count(*) FROM {units}").fetchone()[0],
+        "units_fingerprint": units_fingerprint(con, units),
+        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    (Path(lake) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def write_units(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """units.parquet and unit_ancestors.parquet from the store's tables."""
+    for table in TABLES:
+        con.execute(f"COPY {table} TO {quote_path(Path(lake) / f'{table}.parquet')} (FORMAT parquet)")
+
+
+def export_lake(con: duckdb.DuckDBPyConnection, out: Path, *, personal: bool = False) -> dict:
+    """Write the store's requests (partitioned by month) and units to the lake ``out``; returns the manifest.
+
+    ``out`` must be empty or absent. The lake is written beside it first and renamed into place, so a
+    failed export leaves nothing that looks like a lake.
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise LakeError(f"{out} exists and is not an empty folder: choose a new folder for the lake")
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        columns = request_columns(con, personal=personal)
+        select = ", ".join(columns)
+        con.execute(
+            f"COPY (SELECT {select}, strftime(received_at, '%Y-%m') AS month FROM requests) "
+            f"TO {quote_path(tmp / REQUESTS_DIR)} (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd)")
+        write_units(con, tmp)
+        manifest = write_manifest(tmp, con, columns, personal=personal)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
