@@ -24,12 +24,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("metrics.cli.user", "add, change, list or remove dashboard accounts"),
     "bulletin": ("metrics.cli.bulletin", "the monthly bulletin (月度通报) as docx / pdf"),
     "quality": ("metrics.cli.quality", "data quality: coverage, placement, timing anomalies, duplicates, rejects"),
+    "export-lake": ("metrics.cli.export_lake", "the requests as month-partitioned Parquet for a Spark job"),
+    "rollup": ("metrics.cli.rollup", "build the roll-ups from a lake, on DuckDB or Spark"),
+    "attach-rollups": ("metrics.cli.attach_rollups", "serve roll-ups built from a lake"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: python -m metrics <command> [options]", "", "commands:"]
-    lines += [f"  {name:<11} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<14} {help_}" for name, (_, help_) in COMMANDS.items()]
     lines.append("\nRun 'python -m metrics <command> --help' for a command's options.")
     return "\n".join(lines)
 

@@ -8,12 +8,14 @@ query cannot switch them back on.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import csv
 import sys
 
 import duckdb
 
 from metrics.cli.common import add_as_option, add_db_option, db_path, fail, viewer_of
+from metrics.store.lake import REQUESTS_DIR, lake_of
 from metrics.store.snapshots import StoreError, open_read
 
 REFUSED = ("refused: `metrics sql` only reads the store; it cannot read or write other files "
@@ -21,7 +23,11 @@ REFUSED = ("refused: `metrics sql` only reads the store; it cannot read or write
 
 
 def lock_down(con: duckdb.DuckDBPyConnection) -> None:
-    """No file access from SQL on con, and no setting can turn it back on."""
+    """No file access from SQL on con, and no setting can turn it back on; a store whose requests
+    live in a lake may still read that lake's request files (its ``requests`` view does)."""
+    lake = lake_of(con)
+    if lake is not None:
+        con.execute("SET allowed_directories = $d", {"d": [str(Path(lake) / REQUESTS_DIR) + "/"]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

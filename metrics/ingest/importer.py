@@ -31,6 +31,7 @@ from metrics.ingest.staging import stage
 from metrics.ingest.timeparse import DEFAULT_TZ
 from metrics.ingest.validate import Plan, lit, null_macro, parse
 from metrics.ingest.unchanged import fingerprint, note_tags, previous_import
+from metrics.store.lake import refuse_lake
 from metrics.store.snapshots import WRITER_MEMORY_MB, StoreError, after_write, default_path, open_read, write_snapshot
 
 # DuckDB's share of the import's memory; beyond it, temp tables and sorts spill to a directory
@@ -202,6 +203,7 @@ def _recognise(store: Path, files: list[Path], options: ImportOptions, results: 
     """Fill results[i] for the files already imported the same way; hashes[i] = (sha256, seconds) of the others."""
     con = open_read(store)
     try:
+        refuse_lake(con, store)
         store_tz = store_timezone(con)
         for i, path in enumerate(files):
             try:

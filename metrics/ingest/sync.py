@@ -34,6 +34,7 @@ from metrics.ingest.batches import cell_text
 from metrics.ingest.importer import MEMORY_LIMIT, ImportOptions, ImportResult, import_one
 from metrics.ingest.validate import lit
 from metrics.core.sqlfiles import read_sql
+from metrics.store.lake import refuse_lake
 from metrics.store.snapshots import after_write, default_path, open_read, write_snapshot
 
 BATCH_ROWS = 10_000
@@ -234,6 +235,7 @@ def sync(db: Path | str | None, source: Source, mapping: str, tz: str | None = N
         work = store.parent / f".{store.name}.sync-{uuid.uuid4().hex[:12]}"
         try:
             with write_snapshot(store, label="sync") as con:
+                refuse_lake(con, store)
                 for stale in store.parent.glob(f".{store.name}.sync-*"):   # left by a killed sync; we hold the lock
                     if stale != work:
                         shutil.rmtree(stale, ignore_errors=True)

@@ -30,10 +30,15 @@ ALL = "'all'"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
-    """Execute with exactly the parameters the SQL names (DuckDB rejects extra ones)."""
+def used_params(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """Exactly the parameters ``sql`` names (DuckDB and Spark reject extra ones)."""
     used = set(_PARAM.findall(sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
+    return {k: v for k, v in params.items() if k in used}
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Execute with exactly the parameters the SQL names."""
+    return con.execute(sql, used_params(sql, params)).df()
 
 
 def base_params(viewer: Viewer, period: Period, filters: Filters) -> dict[str, object]:

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.store.rollup import stamp, table_columns
+from metrics.store.snapshots import write_snapshot
+
 LAKE_FORMAT = "gridscore-lake"
 LAKE_VERSION = 1
 MANIFEST = "lake.json"
@@ -129,3 +132,98 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: Path, *, personal: bool = F
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+# ---- roll-ups built elsewhere (metrics.scale's job), attached to a store --------------------------
+
+ROLLUPS_FORMAT = "gridscore-rollups"
+ROLLUPS_VERSION = 1
+ROLLUPS_MANIFEST = "rollups.json"
+UNIT_MONTH = "unit_month"
+LAKE_KEY = "lake"   # gridscore_meta: the lake a store's requests view reads (absent: the store holds them)
+
+
+def read_rollups_manifest(folder: Path) -> dict:
+    path = Path(folder) / ROLLUPS_MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LakeError(f"{folder} holds no roll-ups: {ROLLUPS_MANIFEST} is missing "
+                        "(build them with: python -m metrics rollup --lake DIR --out DIR)") from None
+    except (OSError, ValueError) as exc:
+        raise LakeError(f"{path}: cannot read the roll-up manifest: {exc}") from exc
+    if manifest.get("format") != ROLLUPS_FORMAT or manifest.get("version") != ROLLUPS_VERSION:
+        raise LakeError(f"{path}: not GridScore roll-ups of version {ROLLUPS_VERSION}")
+    return manifest
+
+
+def lake_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The lake whose files the store's ``requests`` view reads, or None when the store holds its requests."""
+    row = con.execute("SELECT value FROM gridscore_meta WHERE key = $k", {"k": LAKE_KEY}).fetchone()
+    return row[0] if row else None
+
+
+def refuse_lake(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    """Raise when the store's requests live in a lake: rows are added to the lake, not to the store."""
+    lake = lake_of(con)
+    if lake is not None:
+        raise LakeError(f"{store} reads its requests from the lake {lake}; nothing was written. Add the rows "
+                        "to the lake, then run: python -m metrics rollup --lake LAKE --out DIR and "
+                        f"python -m metrics attach-rollups DIR --db {store}")
+
+
+def _requests_view(con: duckdb.DuckDBPyConnection, lake: Path, lake_columns: list[str]) -> None:
+    """``requests`` as a view over the lake's files, in the store's column order; personal fields the
+    lake does not hold are NULL."""
+    schema = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'requests'"
+        " AND table_schema = 'main' ORDER BY ordinal_position").fetchall()
+    cols = [name if name in lake_columns else f"CAST(NULL AS {kind}) AS {name}" for name, kind in schema]
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'requests'"
+                       " AND table_schema = 'main'").fetchone()[0]
+    con.execute("DROP VIEW requests" if kind == "VIEW" else "DROP TABLE requests")
+    con.execute(f"CREATE VIEW requests AS SELECT {', '.join(cols)} FROM "
+                f"read_parquet({quote_path(requests_glob(lake))}, hive_partitioning = false)")
+
+
+def attach_rollups(store: Path | str | None, folder: Path) -> dict:
+    """Load roll-ups built from a lake into the store (one new snapshot) and stamp them current.
+
+    A store whose requests table is
+    empty (or already reads a lake) then reads its requests from that lake; one that holds requests
+    keeps them, and must hold exactly as many as the roll-ups were built from. The unit tree must be
+    the one the roll-ups were built with. Returns the roll-up manifest.
+    """
+    folder = Path(folder).resolve()
+    manifest = read_rollups_manifest(folder)
+    with write_snapshot(store, label="attach") as con:
+        _attach(con, folder, manifest)
+        stamp(con)
+    return manifest
+
+
+def _attach(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> None:
+    lake = Path(manifest["lake"])
+    lake_manifest = read_manifest(lake)
+    if lake_manifest["requests"] != manifest["requests"]:
+        raise LakeError(f"the lake {lake} holds {lake_manifest['requests']:,} requests, the roll-ups in {folder} "
+                        f"were built from {manifest['requests']:,}: run the roll-up job again")
+    if units_fingerprint(con) != manifest["units_fingerprint"]:
+        raise LakeError(f"the roll-ups in {folder} were built with another unit tree than this store's: "
+                        f"import the lake's units ({lake / 'units.parquet'}) or build the roll-ups again")
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'requests'"
+                       " AND table_schema = 'main'").fetchone()[0]
+    held = con.execute("SELECT count(*) FROM requests").fetchone()[0] if kind != "VIEW" else 0
+    if held and held != manifest["requests"]:
+        raise LakeError(f"this store holds {held:,} requests, the roll-ups in {folder} were built from "
+                        f"{manifest['requests']:,}: attach them to a store without requests (it then reads "
+                        "them from the lake) or to the store the lake was exported from")
+    if not held:
+        _requests_view(con, lake, lake_manifest["columns"])
+        con.execute("INSERT OR REPLACE INTO gridscore_meta VALUES ($k, $v)", {"k": LAKE_KEY, "v": str(lake)})
+    for name, columns in table_columns().items():
+        files = quote_path(folder / name / "*.parquet")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {', '.join(columns)} FROM read_parquet({files})"
+                    " ORDER BY day")
+    con.execute(f"CREATE OR REPLACE TABLE {UNIT_MONTH} AS SELECT * FROM "
+                f"read_parquet({quote_path(folder / UNIT_MONTH / '*' / '*.parquet')}, hive_partitioning = true)")

@@ -129,6 +129,14 @@ def coarse_select(table: RollupTable, days: str | None = None) -> str:
             f"GROUP BY {', '.join(kept)}")
 
 
+def table_columns() -> dict[str, list[str]]:
+    """Every roll-up table's columns in stored order (what a roll-up built elsewhere must hold)."""
+    counts = [c for c, _, _ in event_columns()]
+    tables = {t.name: [*KEYS, "day", *counts] for t in CATALOG}
+    tables["rollup_hist"] = [*KEYS, "day", "which", "bin", "n"]
+    return tables
+
+
 def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, days: str | None) -> None:
     """A full build (CREATE OR REPLACE, stored in day order so a period reads only its row groups) or
     the touched days appended."""
@@ -146,7 +154,7 @@ def _build_coarse(con: duckdb.DuckDBPyConnection, table: RollupTable, days: str 
     _write(con, table.name, coarse_select(table, days), days)
 
 
-def _stamp(con: duckdb.DuckDBPyConnection) -> None:
+def stamp(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"INSERT OR REPLACE INTO gridscore_meta SELECT '{STAMP_KEY}', CAST(count(*) AS TEXT) FROM requests")
     for table in CATALOG:
         con.execute(f"INSERT OR REPLACE INTO gridscore_meta SELECT $k, CAST(count(*) AS TEXT) FROM {table.name}",
@@ -158,7 +166,7 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
     _build_finest(con, None)
     for table in CATALOG[1:]:
         _build_coarse(con, table, None)
-    _stamp(con)
+    stamp(con)
     con.execute("DROP TABLE IF EXISTS _touched_days")
 
 
@@ -209,7 +217,7 @@ def refresh_touched(con: duckdb.DuckDBPyConnection) -> None:
     _build_finest(con, "_touched")
     for table in CATALOG[1:]:
         _build_coarse(con, table, "_touched")
-    _stamp(con)
+    stamp(con)
     con.execute("DROP TABLE _touched")
     con.execute("DROP TABLE _touched_days")
 
