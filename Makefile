@@ -8,13 +8,20 @@ PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test venv demo sysdeps bench clean
+.PHONY: run test test-spark venv venv-spark demo sysdeps bench clean
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+# PySpark (and Java) only for the Spark parity group and `rollup --engine spark`
+venv-spark: $(VENV)/.spark-installed
+
+$(VENV)/.spark-installed: requirements-spark.txt | $(VENV)/.installed
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-spark.txt
 	@touch $@
 
 $(DB): | $(VENV)/.installed
@@ -33,6 +40,12 @@ test: venv sysdeps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+	$(MAKE) test-spark
+
+# the same SQL through DuckDB and Spark local mode (tests marked spark; the rest never needs Java)
+test-spark: venv-spark
+	@bash scripts/sysdeps.sh spark
+	$(PY) -m pytest -m spark
 
 bench: venv
 	$(PY) -m pip install --disable-pip-version-check -q -r bench/requirements.txt && $(PY) bench/run.py
