@@ -6,7 +6,9 @@ boundaries, and each unit's quality) is the same whatever the number of requests
 are generated chunk by chunk (:mod:`metrics.demo.chunks`) into Parquet files in a spill
 folder beside the store (removed after; a killed build's is removed by the next writer),
 then inserted with one statement: memory stays bounded by the chunk size, not by
-the number of requests. Sits beside ingest: may import core and store only.
+the number of requests. With ``lake`` the requests go to a lake instead (:mod:`metrics.demo.lake`)
+and the store keeps units, boundaries and the imports row only. Sits beside ingest: may import
+core and store only.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from metrics.store import snapshots as store
 from metrics.demo import chunks, hierarchy, simulation, timeline
+from metrics.demo import lake as demo_lake
 
 Progress = Callable[[str, float], None]
 # DuckDB's share of the build's memory; beyond it the insert and the roll-ups spill to the
@@ -45,19 +48,24 @@ def import_id_for(seed: int, n: int, window: timeline.Window) -> str:
 def build_demo(
     path: Path | str | None, *, requests: int = 1_000_000, seed: int = 42, months: int = 24,
     end: dt.date | None = None, progress: Progress | None = None, chunk_rows: int = chunks.CHUNK_ROWS,
-) -> None:
+    lake: Path | str | None = None,
+) -> dict | None:
     """Build the demo store at ``path``: same arguments, same table contents.
 
     ``end`` is the first day of the last month included (default: the last full month
     before today); ``progress(stage, fraction)`` is called as the build goes. ``chunk_rows``
     bounds the requests held in memory at once (it changes which rows are drawn, not their
-    distributions).
+    distributions). ``lake``: a new or empty folder that gets the requests as a lake
+    (:mod:`metrics.store.lake`), the store none; returns the lake's manifest (else None).
     """
     if requests < 0 or months < 1:
         raise ValueError("requests must be >= 0 and months >= 1")
     report = progress or _silent
     path = Path(path) if path else store.default_path()
     store.check_writable(path)
+    lake = Path(lake) if lake is not None else None
+    if lake is not None:
+        demo_lake.check_target(lake)
     window = timeline.Window((end or timeline.last_full_month()).replace(day=1), months)
     geo_seq, req_seq, _ = np.random.SeedSequence(seed).spawn(3)
     traits_seq, days_seq, chunk_root = req_seq.spawn(3)
@@ -80,10 +88,12 @@ def build_demo(
             report(f"simulated {rows:,} of {requests:,} requests", 0.05 + 0.55 * rows / requests)
 
     spill = path.parent / f".{path.name}.spill-{uuid.uuid4().hex[:12]}"   # a killed build's is stale
+    staged = demo_lake.staging(lake) if lake is not None else None
+    manifest = None
     try:
         with store.write_snapshot(path, fresh=True, label="demo") as con:
             spill.mkdir()
-            con.execute("SET memory_limit = $limit", {"limit": memory_limit(requests)})
+            con.execute("SET memory_limit = $limit", {"limit": memory_limit(0 if staged else requests)})
             con.execute("SET temp_directory = $dir", {"dir": str(spill / "duckdb")})
             files = chunks.write_chunks(spill, chunk_root, city, traits, plan, window, import_id, chunk_done)
             report("writing the store", 0.6)
@@ -91,7 +101,10 @@ def build_demo(
                 con.register("demo_rows", rows)
                 con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM demo_rows")
                 con.unregister("demo_rows")
-            if files:
+            if staged is not None:
+                report("writing the lake", 0.65)
+                columns = demo_lake.write_requests(con, files, staged)
+            elif files:
                 con.execute("INSERT INTO requests BY NAME SELECT * FROM read_parquet($files)",
                             {"files": [str(f) for f in files]})
                 for f in files:   # disk back before the roll-ups
@@ -102,9 +115,17 @@ def build_demo(
                 " rows_updated, rows_unchanged, rows_rejected, warnings, note)"
                 " VALUES ($id, NULL, 'demo', $started, $finished, $n, $n, 0, 0, 0, 0, $note)",
                 {"id": import_id, "started": started, "finished": dt.datetime.now().replace(microsecond=0),
-                 "n": requests, "note": f"demo city: seed {seed}, {months} months to {window.end:%Y-%m}"},
+                 "n": requests, "note": f"demo city: seed {seed}, {months} months to {window.end:%Y-%m}"
+                 + ("; requests in a lake, not in this store" if staged else "")},
             )
             store.after_write(con)
+            if staged is not None:
+                manifest = demo_lake.finish(con, staged, columns)
+        if staged is not None:
+            demo_lake.publish(staged, lake)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
+        if staged is not None:
+            demo_lake.discard(staged)
     report("done", 1.0)
+    return manifest
