@@ -20,8 +20,7 @@ from metrics.store import lake as store_lake
 
 def check_target(lake: Path) -> None:
     """Refuse a lake folder that exists and is not empty (the rule of export_lake)."""
-    if lake.exists() and (not lake.is_dir() or any(lake.iterdir())):
-        raise store_lake.LakeError(f"{lake} exists and is not an empty folder: choose a new folder for the lake")
+    store_lake.check_new_folder(lake, "the lake")
 
 
 def staging(lake: Path) -> Path:

@@ -30,7 +30,7 @@ from metrics.core.periods import Period, parse_month
 from metrics.core.registry import DEFAULT_PARAMS, METRICS
 from metrics.query.build import build_aggregate_sql, level_grouping
 from metrics.query.tables import base_params
-from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, read_manifest
+from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, check_new_folder, read_manifest
 from metrics.store.rollup import coarse_select, finest_select, hist_select
 from metrics.store.rollup_catalog import CATALOG
 
@@ -89,8 +89,7 @@ def run_job(engine: Engine, lake: Path, out: Path, *, month: str | None = None,
     """
     lake, out = Path(lake).resolve(), Path(out)
     lake_manifest = read_manifest(lake)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"{out} exists and is not an empty folder: choose a new folder for the roll-ups")
+    check_new_folder(out, "the roll-ups")
     period = parse_month(month) if month else latest_month(lake_manifest)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)

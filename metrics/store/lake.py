@@ -55,6 +55,12 @@ def requests_glob(lake: Path) -> str:
     return str(Path(lake).resolve() / REQUESTS_DIR / "*" / "*.parquet")
 
 
+def check_new_folder(out: Path, what: str) -> None:
+    """Raise unless ``out`` is absent or an empty folder (a lake or a roll-up output is never written over)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise LakeError(f"{out} exists and is not an empty folder: choose a new folder for {what}")
+
+
 def units_fingerprint(con: duckdb.DuckDBPyConnection, units: str = "units") -> str:
     """A fingerprint of the unit tree (ids, levels, parents): roll-ups built with another tree do not fit."""
     return con.execute(_UNITS_FINGERPRINT.format(units=units)).fetchone()[0]
@@ -113,8 +119,7 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: Path, *, personal: bool = F
     failed export leaves nothing that looks like a lake.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise LakeError(f"{out} exists and is not an empty folder: choose a new folder for the lake")
+    check_new_folder(out, "the lake")
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     try:
