@@ -69,7 +69,8 @@ def unit_month_differences(want: pd.DataFrame, got: pd.DataFrame) -> list[str]:
 
 def compare_outputs(first: Path, second: Path) -> list[str]:
     """Every difference between two roll-up output folders (empty: the same numbers)."""
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         out = []
         for table in table_columns():

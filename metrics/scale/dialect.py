@@ -71,7 +71,7 @@ def unsafe_spellings(sql: str) -> list[Finding]:
                 found.append(Finding(RULES["all_keyword"], "GROUP BY ALL"))
             elif isinstance(node, exp.Ordered) and isinstance(node.this, exp.Var) and node.this.name.upper() == "ALL":
                 found.append(Finding(RULES["all_keyword"], "ORDER BY ALL"))
-            elif isinstance(node, exp.AggFunc):
+            elif isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.WithinGroup):
                 found += [Finding(RULES["decimal_in_aggregate"], node.sql("duckdb"))
                           for _ in _aggregate_value_literals(node)]
     return found
