@@ -108,7 +108,9 @@ def test_a_formula_broken_in_the_spark_path_only_is_caught(broken, random_lake, 
         transforms[exp.PercentileCont] = lambda self, e: self.func("percentile_approx", e.this, e.expression)
     else:
         transforms[exp.LTE] = lambda self, e: self.binary(e, "<")
-    monkeypatch.setattr(dialect.GridScoreSpark.Generator, "TRANSFORMS", transforms)
+    generator = type("Generator", (dialect.GridScoreSpark.Generator,), {"TRANSFORMS": transforms})
+    name = "BrokenSpark" + "".join(w.title() for w in broken.split())
+    monkeypatch.setattr(dialect, "GridScoreSpark", type(name, (dialect.GridScoreSpark,), {"Generator": generator}))
     got = _unit_month(spark, lake, tmp_path / "spark", "street")
     differences = unit_month_differences(want, got)
     broken_columns = ("response_hours_p50" if broken == "approximate percentile" else "on_time_close_rate")
