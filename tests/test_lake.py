@@ -189,9 +189,17 @@ def test_attach_refuses_roll_ups_that_do_not_fit(built, tmp_path):
         con.execute("UPDATE units SET parent_id = 'S2' WHERE unit_id = 'C2'")
         after_write(con)
     before = data_version(other_units)
-    with pytest.raises(LakeError, match="another unit tree"):
+    with pytest.raises(LakeError, match="another unit tree.*--units-from-lake"):
         attach_rollups(other_units, rollups)
     assert data_version(other_units) == before
+    attach_rollups(other_units, rollups, units_from_lake=True)   # the lake's tree replaces the store's
+    con = open_read(other_units)
+    try:
+        assert con.execute("SELECT parent_id FROM units WHERE unit_id = 'C2'").fetchone()[0] == "S1"
+        assert con.execute("SELECT count(*) FROM unit_ancestors WHERE unit_id = 'G3' AND ancestor_id = 'S1'"
+                           ).fetchone()[0] == 1
+    finally:
+        con.close()
     # a store that holds other requests
     fewer = tmp_path / "fewer.duckdb"
     shutil.copyfile(store, fewer)
@@ -223,10 +231,16 @@ def test_the_three_commands_end_to_end(built, tmp_path):
     built_ = run_cli("rollup", "--lake", str(lake), "--out", str(out), "--month", "2026-10")
     assert built_.returncode == 0, built_.stderr
     assert "unit tables of 2026-10 on duckdb" in built_.stdout
-    served = emptied_copy(store, tmp_path / "served.duckdb")
-    attached = run_cli("attach-rollups", str(out), "--db", str(served))
+    served = tmp_path / "served.duckdb"   # a new user's store: init, then the lake's roll-ups and units
+    assert run_cli("init", "--db", str(served), "--city", "示范市").returncode == 0
+    refused = run_cli("attach-rollups", str(out), "--db", str(served))
+    assert refused.returncode == 1 and "--units-from-lake" in refused.stderr and "Traceback" not in refused.stderr
+    attached = run_cli("attach-rollups", str(out), "--db", str(served), "--units-from-lake")
     assert attached.returncode == 0, attached.stderr
     assert "attached (built on duckdb" in attached.stdout
+    scores = [run_cli("scores", "--db", str(db), "--period", "2026-10", "--format", "csv") for db in (store, served)]
+    assert scores[0].returncode == 0 and scores[0].stdout.count("\n") > 2
+    assert scores[0].stdout == scores[1].stdout
     missing = run_cli("rollup", "--lake", str(tmp_path), "--out", str(tmp_path / "x"))
     assert missing.returncode == 1 and "is not a GridScore lake" in missing.stderr
 

@@ -16,11 +16,13 @@ from metrics.store.snapshots import StoreError
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, metavar="DIR", help="the output of python -m metrics rollup")
     add_db_option(parser)
+    parser.add_argument("--units-from-lake", action="store_true",
+                        help="a store without requests takes the lake's units (e.g. one just made with init)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        manifest = attach_rollups(db_path(args), args.folder)
+        manifest = attach_rollups(db_path(args), args.folder, units_from_lake=args.units_from_lake)
     except (StoreError, LakeError, OSError) as exc:
         audit_cli(args, "import", kind="rollups", folder=str(args.folder), error=str(exc))
         return fail(str(exc))

@@ -191,31 +191,30 @@ def _requests_view(con: duckdb.DuckDBPyConnection, lake: Path, lake_columns: lis
                 f"read_parquet({quote_path(requests_glob(lake))}, hive_partitioning = false)")
 
 
-def attach_rollups(store: Path | str | None, folder: Path) -> dict:
+def attach_rollups(store: Path | str | None, folder: Path, *, units_from_lake: bool = False) -> dict:
     """Load roll-ups built from a lake into the store (one new snapshot) and stamp them current.
 
     A store whose requests table is
     empty (or already reads a lake) then reads its requests from that lake; one that holds requests
     keeps them, and must hold exactly as many as the roll-ups were built from. The unit tree must be
-    the one the roll-ups were built with. Returns the roll-up manifest.
+    the one the roll-ups were built with; ``units_from_lake`` makes it so in a store without requests
+    (the lake's units replace the store's, e.g. in a store just made with ``init``). Returns the
+    roll-up manifest.
     """
     folder = Path(folder).resolve()
     manifest = read_rollups_manifest(folder)
     with write_snapshot(store, label="attach") as con:
-        _attach(con, folder, manifest)
+        _attach(con, folder, manifest, units_from_lake)
         stamp(con)
     return manifest
 
 
-def _attach(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> None:
+def _attach(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict, units_from_lake: bool) -> None:
     lake = Path(manifest["lake"])
     lake_manifest = read_manifest(lake)
     if lake_manifest["requests"] != manifest["requests"]:
         raise LakeError(f"the lake {lake} holds {lake_manifest['requests']:,} requests, the roll-ups in {folder} "
                         f"were built from {manifest['requests']:,}: run the roll-up job again")
-    if units_fingerprint(con) != manifest["units_fingerprint"]:
-        raise LakeError(f"the roll-ups in {folder} were built with another unit tree than this store's: "
-                        f"import the lake's units ({lake / 'units.parquet'}) or build the roll-ups again")
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'requests'"
                        " AND table_schema = 'main'").fetchone()[0]
     held = con.execute("SELECT count(*) FROM requests").fetchone()[0] if kind != "VIEW" else 0
@@ -223,6 +222,14 @@ def _attach(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict) -> Non
         raise LakeError(f"this store holds {held:,} requests, the roll-ups in {folder} were built from "
                         f"{manifest['requests']:,}: attach them to a store without requests (it then reads "
                         "them from the lake) or to the store the lake was exported from")
+    if units_from_lake and not held:
+        for table in TABLES:
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({quote_path(lake / f'{table}.parquet')})")
+    if units_fingerprint(con) != manifest["units_fingerprint"]:
+        hint = ("attach them with --units-from-lake (the lake's units replace this store's)" if not held
+                else "build the roll-ups again from this store's lake")
+        raise LakeError(f"the roll-ups in {folder} were built with another unit tree than this store's: {hint}")
     if not held:
         _requests_view(con, lake, lake_manifest["columns"])
         con.execute("INSERT OR REPLACE INTO gridscore_meta VALUES ($k, $v)", {"k": LAKE_KEY, "v": str(lake)})
