@@ -15,6 +15,7 @@ import pandas as pd
 from metrics.core.registry import METRICS
 from metrics.store.lake import UNIT_MONTH, quote_path
 from metrics.store.rollup import table_columns
+from metrics.store.snapshots import WRITER_MEMORY_MB
 
 REL_TOL = 1e-9
 EXACT_FLOATS = frozenset(m.id for m in METRICS if m.kind == "quantile")
@@ -71,6 +72,7 @@ def compare_outputs(first: Path, second: Path) -> list[str]:
     """Every difference between two roll-up output folders (empty: the same numbers)."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY_MB // 2}MB'")   # it runs beside the engines it checks
     try:
         out = []
         for table in table_columns():

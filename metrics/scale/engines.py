@@ -66,7 +66,10 @@ class SparkEngine:
         builder = (SparkSession.builder.master(master).appName("gridscore-rollup")
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.driver.memory", memory)
-                   .config("spark.ui.showConsoleProgress", "false"))
+                   .config("spark.ui.showConsoleProgress", "false")
+                   # a busy machine (or long GC) must not be taken for a lost executor
+                   .config("spark.network.timeout", "800s")
+                   .config("spark.executor.heartbeatInterval", "60s"))
         for key, value in (conf or {}).items():
             builder = builder.config(key, value)
         self.spark = builder.getOrCreate()
