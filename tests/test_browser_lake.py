@@ -8,7 +8,6 @@ and the resolution page's are the same, and neither shows an error.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -17,8 +16,9 @@ import pytest
 from metrics.scale.engines import DuckEngine
 from metrics.scale.job import run_job
 from metrics.store.lake import attach_rollups, export_lake, lake_of
-from metrics.store.snapshots import after_write, open_read, write_snapshot
+from metrics.store.snapshots import open_read
 from tests.conftest import assert_no_error, open_page, running_server, screenshot
+from tests.test_lake import emptied_copy
 
 pytestmark = pytest.mark.browser
 PAGES = ("/?period=2026-10", "/resolution?period=2026-09&level=street")
@@ -56,11 +56,7 @@ def served_copy(store: Path, base: Path) -> Path:
         run_job(engine, base / "lake", base / "rollups")
     finally:
         engine.close()
-    served = base / "served.duckdb"
-    shutil.copyfile(store, served)
-    with write_snapshot(served, label="empty") as con:
-        con.execute("DELETE FROM requests")
-        after_write(con)
+    served = emptied_copy(store, base / "served.duckdb")
     attach_rollups(served, base / "rollups")
     return served
 

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,7 +27,7 @@ from metrics.core.periods import Period, parse_month
 from metrics.core.registry import DEFAULT_PARAMS, METRICS
 from metrics.query.build import build_aggregate_sql, level_grouping
 from metrics.query.tables import base_params
-from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, check_new_folder, read_manifest
+from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, check_new_folder, read_manifest, staged
 from metrics.store.rollup import coarse_select, finest_select, hist_select
 from metrics.store.rollup_catalog import CATALOG
 
@@ -87,13 +84,11 @@ def run_job(engine: Engine, lake: Path, out: Path, *, month: str | None = None,
     Written beside ``out`` and renamed into place at the end: a failed job leaves no output.
     Returns the manifest written to ``out/rollups.json``.
     """
-    lake, out = Path(lake).resolve(), Path(out)
+    lake = Path(lake).resolve()
     lake_manifest = read_manifest(lake)
-    check_new_folder(out, "the roll-ups")
+    check_new_folder(Path(out), "the roll-ups")
     period = parse_month(month) if month else latest_month(lake_manifest)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
+    with staged(Path(out), "the roll-ups") as tmp:
         started = time.perf_counter()
         engine.register("requests", str(lake / "requests" / "*" / "*.parquet"))
         for table in ("units", "unit_ancestors"):
@@ -116,10 +111,4 @@ def run_job(engine: Engine, lake: Path, out: Path, *, month: str | None = None,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         (tmp / ROLLUPS_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest

@@ -13,11 +13,13 @@ never read them, and a lake is copied to machines the store's access rules do no
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -74,18 +76,41 @@ def request_columns(con: duckdb.DuckDBPyConnection, *, personal: bool) -> list[s
     return [c for c in names if personal or c not in PERSONAL]
 
 
-def read_manifest(lake: Path) -> dict:
-    path = Path(lake) / MANIFEST
+def _read_json(path: Path, fmt: str, version: int, what: str, missing: str) -> dict:
+    """A manifest of format ``fmt`` and ``version``; LakeError naming ``path`` otherwise."""
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LakeError(f"{lake} is not a GridScore lake: {MANIFEST} is missing "
-                        "(write one with: python -m metrics export-lake --db PATH --out DIR)") from None
+        raise LakeError(missing) from None
     except (OSError, ValueError) as exc:
-        raise LakeError(f"{path}: cannot read the lake manifest: {exc}") from exc
-    if manifest.get("format") != LAKE_FORMAT or manifest.get("version") != LAKE_VERSION:
-        raise LakeError(f"{path}: not a GridScore lake of version {LAKE_VERSION}")
+        raise LakeError(f"{path}: cannot read the {what} manifest: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != fmt or manifest.get("version") != version:
+        raise LakeError(f"{path}: not GridScore {what} of version {version}")
     return manifest
+
+
+def read_manifest(lake: Path) -> dict:
+    return _read_json(Path(lake) / MANIFEST, LAKE_FORMAT, LAKE_VERSION, "lake",
+                      f"{lake} is not a GridScore lake: {MANIFEST} is missing "
+                      "(write one with: python -m metrics export-lake --db PATH --out DIR)")
+
+
+@contextlib.contextmanager
+def staged(out: Path, what: str) -> Iterator[Path]:
+    """A temporary folder beside ``out`` (absent or empty) to write into, renamed to ``out`` on success
+    and removed on failure: a failed run leaves nothing that looks like its output."""
+    out = Path(out)
+    check_new_folder(out, what)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def write_manifest(lake: Path, con: duckdb.DuckDBPyConnection, columns: list[str], *, personal: bool) -> dict:
@@ -118,25 +143,13 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: Path, *, personal: bool = F
     ``out`` must be empty or absent. The lake is written beside it first and renamed into place, so a
     failed export leaves nothing that looks like a lake.
     """
-    out = Path(out)
-    check_new_folder(out, "the lake")
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
+    with staged(out, "the lake") as tmp:
         columns = request_columns(con, personal=personal)
-        select = ", ".join(columns)
         con.execute(
-            f"COPY (SELECT {select}, strftime(received_at, '%Y-%m') AS month FROM requests) "
+            f"COPY (SELECT {', '.join(columns)}, strftime(received_at, '%Y-%m') AS month FROM requests) "
             f"TO {quote_path(tmp / REQUESTS_DIR)} (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd)")
         write_units(con, tmp)
-        manifest = write_manifest(tmp, con, columns, personal=personal)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+        return write_manifest(tmp, con, columns, personal=personal)
 
 
 # ---- roll-ups built elsewhere (metrics.scale's job), attached to a store --------------------------
@@ -149,17 +162,9 @@ LAKE_KEY = "lake"   # gridscore_meta: the lake a store's requests view reads (ab
 
 
 def read_rollups_manifest(folder: Path) -> dict:
-    path = Path(folder) / ROLLUPS_MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LakeError(f"{folder} holds no roll-ups: {ROLLUPS_MANIFEST} is missing "
-                        "(build them with: python -m metrics rollup --lake DIR --out DIR)") from None
-    except (OSError, ValueError) as exc:
-        raise LakeError(f"{path}: cannot read the roll-up manifest: {exc}") from exc
-    if manifest.get("format") != ROLLUPS_FORMAT or manifest.get("version") != ROLLUPS_VERSION:
-        raise LakeError(f"{path}: not GridScore roll-ups of version {ROLLUPS_VERSION}")
-    return manifest
+    return _read_json(Path(folder) / ROLLUPS_MANIFEST, ROLLUPS_FORMAT, ROLLUPS_VERSION, "roll-ups",
+                      f"{folder} holds no roll-ups: {ROLLUPS_MANIFEST} is missing "
+                      "(build them with: python -m metrics rollup --lake DIR --out DIR)")
 
 
 def lake_of(con: duckdb.DuckDBPyConnection) -> str | None:
