@@ -106,6 +106,7 @@ def open_read(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         files.drop_reader_links(path)
         raise
     files.prune_reader_links(path)
+    con.execute("SET parquet_metadata_cache = true")   # a store reading a lake counts its files on every query
     return con
 
 
