@@ -199,9 +199,10 @@ def _requests_view(con: duckdb.DuckDBPyConnection, lake: Path, lake_columns: lis
 def attach_rollups(store: Path | str | None, folder: Path, *, units_from_lake: bool = False) -> dict:
     """Load roll-ups built from a lake into the store (one new snapshot) and stamp them current.
 
-    A store whose requests table is
-    empty (or already reads a lake) then reads its requests from that lake; one that holds requests
-    keeps them, and must hold exactly as many as the roll-ups were built from. The unit tree must be
+    A store whose requests table is empty (or already reads a lake) then reads its requests from that
+    lake; one that holds requests keeps them, and must hold exactly as many as the roll-ups were built
+    from. Later writes of units or boundaries rebuild the roll-ups here from the lake (correct, slow at
+    province scale); imports into a lake-backed store are refused (:func:`refuse_lake`). The unit tree must be
     the one the roll-ups were built with; ``units_from_lake`` makes it so in a store without requests
     (the lake's units replace the store's, e.g. in a store just made with ``init``). Returns the
     roll-up manifest.
