@@ -19,6 +19,8 @@ from metrics.core.levels import LEVELS
 from metrics.core.periods import parse_month, parse_period
 from metrics.core.registry import DEFAULT_PARAMS, METRICS
 from metrics.ingest.importer import import_files
+from metrics.ingest.units import init_store
+from metrics.query.coverage import metric_coverage
 from metrics.query.tables import scope_totals, unit_table
 from metrics.scale.compare import output_table, rollup_differences, unit_month_differences
 from metrics.scale.engines import DuckEngine
@@ -260,3 +262,37 @@ def test_an_empty_lake_has_no_month_to_build(tmp_path):
     finally:
         engine.close()
     assert not (tmp_path / "out").exists()
+
+
+def test_a_new_store_serving_a_lake_knows_which_fields_the_imports_held(built, tmp_path):
+    """"Not in the data" comes from the imports' field coverage, which travels with the lake."""
+    store, _, _ = built
+    partial = tmp_path / "partial.duckdb"
+    shutil.copyfile(store, partial)
+    fields = ["request_id", "received_at", "unit", "dept", "closed_at", "resolve_by", "status", "visited",
+              "contacted", "resolved", "satisfaction", "first_contact_at", "respond_by", "source"]
+    with write_snapshot(partial, label="coverage") as con:   # the source had no repeat flag nor return count
+        con.execute("INSERT INTO import_fields SELECT 'fixture', unnest($f), NULL, 10, 10", {"f": fields})
+    con = open_read(partial)
+    try:
+        export_lake(con, tmp_path / "lake")
+    finally:
+        con.close()
+    engine = DuckEngine()
+    try:
+        run_job(engine, tmp_path / "lake", tmp_path / "rollups", month="2026-10")
+    finally:
+        engine.close()
+    served = tmp_path / "served.duckdb"
+    init_store(served, "示范市", unit_id="CITY")
+    attach_rollups(served, tmp_path / "rollups", units_from_lake=True)
+    month = parse_month("2026-10")
+    seen = []
+    for db in (partial, served):
+        con = open_read(db)
+        try:
+            seen.append({k: (c.status, c.missing) for k, c in metric_coverage(con, DEMO_VIEWER, month).items()})
+        finally:
+            con.close()
+    assert seen[0]["repeat_rate"] == ("missing", ("is_repeat",)) and seen[0]["resolution_rate"][0] == "ok"
+    assert seen[1] == seen[0]

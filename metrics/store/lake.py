@@ -6,6 +6,7 @@
     DIR/requests/month=YYYY-MM/*.parquet   the requests received in that month
     DIR/units.parquet                      the unit tree (and departments)
     DIR/unit_ancestors.parquet             its closure table (depth 0 = the unit itself)
+    DIR/import_fields.parquet              which fields each import supplied (field coverage)
 
 Personal fields (free text, address, name, phone) stay in the store unless asked for: the roll-ups
 never read them, and a lake is copied to machines the store's access rules do not govern.
@@ -33,6 +34,7 @@ MANIFEST = "lake.json"
 REQUESTS_DIR = "requests"
 PERSONAL = ("description", "address", "citizen_name", "citizen_phone")
 TABLES = ("units", "unit_ancestors")
+COVERAGE = "import_fields"   # which fields each import supplied: "not in the data" is judged from it
 _UNITS_FINGERPRINT = (
     "SELECT md5(coalesce(string_agg(concat_ws('|', unit_id, level, coalesce(parent_id, '')), ',' ORDER BY unit_id), ''))"
     " FROM {units}"
@@ -132,8 +134,8 @@ def write_manifest(lake: Path, con: duckdb.DuckDBPyConnection, columns: list[str
 
 
 def write_units(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
-    """units.parquet and unit_ancestors.parquet from the store's tables."""
-    for table in TABLES:
+    """units.parquet, unit_ancestors.parquet and import_fields.parquet from the store's tables."""
+    for table in (*TABLES, COVERAGE):
         con.execute(f"COPY {table} TO {quote_path(Path(lake) / f'{table}.parquet')} (FORMAT parquet)")
 
 
@@ -238,6 +240,10 @@ def _attach(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict, units_
         raise LakeError(f"the roll-ups in {folder} were built with another unit tree than this store's: {hint}")
     if not held:
         _requests_view(con, lake, lake_manifest["columns"])
+        if (lake / f"{COVERAGE}.parquet").exists():   # the field coverage of the lake's imports
+            con.execute(f"DELETE FROM {COVERAGE}")
+            con.execute(f"INSERT INTO {COVERAGE} BY NAME SELECT * FROM "
+                        f"read_parquet({quote_path(lake / f'{COVERAGE}.parquet')})")
         con.execute("INSERT OR REPLACE INTO gridscore_meta VALUES ($k, $v)", {"k": LAKE_KEY, "v": str(lake)})
     for name, columns in table_columns().items():
         files = quote_path(folder / name / "*.parquet")
