@@ -6,6 +6,7 @@ engines agree to the bit, :data:`metrics.core.sqldialect.QUANTILE_DIGITS`).
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -70,9 +71,11 @@ def unit_month_differences(want: pd.DataFrame, got: pd.DataFrame) -> list[str]:
 
 def compare_outputs(first: Path, second: Path) -> list[str]:
     """Every difference between two roll-up output folders (empty: the same numbers)."""
+    spill = tempfile.TemporaryDirectory(prefix="gridscore-compare-")
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{WRITER_MEMORY_MB // 2}MB'")   # it runs beside the engines it checks
+    con.execute("SET temp_directory = $d", {"d": spill.name})
     try:
         out = []
         for table in table_columns():
@@ -81,3 +84,4 @@ def compare_outputs(first: Path, second: Path) -> list[str]:
         return out + unit_month_differences(*frames)
     finally:
         con.close()
+        spill.cleanup()
