@@ -5,6 +5,7 @@ Everything here runs without Java; the same job on Spark: tests/test_spark_parit
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -296,3 +297,15 @@ def test_a_new_store_serving_a_lake_knows_which_fields_the_imports_held(built, t
             con.close()
     assert seen[0]["repeat_rate"] == ("missing", ("is_repeat",)) and seen[0]["resolution_rate"][0] == "ok"
     assert seen[1] == seen[0]
+
+
+def test_spark_without_java_is_a_clear_error(built, tmp_path):
+    """No PySpark (the main suite) or no Java (PATH without it): one line naming what to install."""
+    _, lake, _ = built
+    env = {**os.environ, "PATH": "/nonexistent", "JAVA_HOME": "/nonexistent"}
+    done = subprocess.run([sys.executable, "-m", "metrics", "rollup", "--engine", "spark", "--lake", str(lake),
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Java runtime" in done.stderr and "openjdk-17-jre-headless" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -33,6 +33,10 @@ def _engine(args: argparse.Namespace):
     except ImportError:
         raise LakeError("the Spark engine needs PySpark and a Java runtime: pip install -r requirements-spark.txt "
                         "and apt-get install openjdk-17-jre-headless") from None
+    except Exception as exc:   # PySpark's own errors: no Java, a master that cannot be reached
+        raise LakeError(f"Spark did not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                        "it needs a Java runtime (apt-get install openjdk-17-jre-headless) and, with --master, "
+                        "a reachable cluster") from None
 
 
 def run(args: argparse.Namespace) -> int:
