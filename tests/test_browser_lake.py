@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from metrics.scale.engines import DuckEngine
-from metrics.scale.job import run_job
-from metrics.store.lake import attach_rollups, export_lake, lake_of
+from metrics.store.lake import attach_rollups, lake_of
 from metrics.store.snapshots import open_read
 from tests.conftest import assert_no_error, open_page, running_server, screenshot
-from tests.test_lake import emptied_copy
+from tests.test_lake import emptied_copy, lake_and_rollups
 
 pytestmark = pytest.mark.browser
 PAGES = ("/?period=2026-10", "/resolution?period=2026-09&level=street")
@@ -46,16 +44,7 @@ def main_text(browser, url: str) -> str:
 
 def served_copy(store: Path, base: Path) -> Path:
     """``store``'s lake and roll-ups attached to a copy of it without requests."""
-    con = open_read(store)
-    try:
-        export_lake(con, base / "lake")
-    finally:
-        con.close()
-    engine = DuckEngine()
-    try:
-        run_job(engine, base / "lake", base / "rollups")
-    finally:
-        engine.close()
+    lake_and_rollups(store, base, month=None)
     served = emptied_copy(store, base / "served.duckdb")
     attach_rollups(served, base / "rollups")
     return served

@@ -45,15 +45,22 @@ def built(tmp_path_factory):
     """A random store, its lake and the DuckDB job's output (for the month 2026-10)."""
     base = tmp_path_factory.mktemp("lake")
     store = random_store(base / "store.duckdb")
+    return (store, *lake_and_rollups(store, base))
+
+
+def lake_and_rollups(store: Path, base: Path, month: str | None = "2026-10") -> tuple[Path, Path]:
+    """``store`` exported as ``base/lake`` and the DuckDB job's output ``base/rollups`` built from it."""
     con = open_read(store)
-    export_lake(con, base / "lake")
-    con.close()
+    try:
+        export_lake(con, base / "lake")
+    finally:
+        con.close()
     engine = DuckEngine()
     try:
-        run_job(engine, base / "lake", base / "rollups", month="2026-10")
+        run_job(engine, base / "lake", base / "rollups", month=month)
     finally:
         engine.close()
-    return store, base / "lake", base / "rollups"
+    return base / "lake", base / "rollups"
 
 
 def emptied_copy(store: Path, path: Path) -> Path:
@@ -274,16 +281,7 @@ def test_a_new_store_serving_a_lake_knows_which_fields_the_imports_held(built, t
               "contacted", "resolved", "satisfaction", "first_contact_at", "respond_by", "source"]
     with write_snapshot(partial, label="coverage") as con:   # the source had no repeat flag nor return count
         con.execute("INSERT INTO import_fields SELECT 'fixture', unnest($f), NULL, 10, 10", {"f": fields})
-    con = open_read(partial)
-    try:
-        export_lake(con, tmp_path / "lake")
-    finally:
-        con.close()
-    engine = DuckEngine()
-    try:
-        run_job(engine, tmp_path / "lake", tmp_path / "rollups", month="2026-10")
-    finally:
-        engine.close()
+    lake_and_rollups(partial, tmp_path)
     served = tmp_path / "served.duckdb"
     init_store(served, "示范市", unit_id="CITY")
     attach_rollups(served, tmp_path / "rollups", units_from_lake=True)

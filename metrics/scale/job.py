@@ -27,7 +27,7 @@ from metrics.core.periods import Period, parse_month
 from metrics.core.registry import DEFAULT_PARAMS, METRICS
 from metrics.query.build import build_aggregate_sql, level_grouping
 from metrics.query.tables import base_params
-from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, check_new_folder, read_manifest, staged
+from metrics.store.lake import ROLLUPS_FORMAT, ROLLUPS_MANIFEST, ROLLUPS_VERSION, UNIT_MONTH, read_manifest, staged
 from metrics.store.rollup import coarse_select, finest_select, hist_select
 from metrics.store.rollup_catalog import CATALOG
 
@@ -86,7 +86,6 @@ def run_job(engine: Engine, lake: Path, out: Path, *, month: str | None = None,
     """
     lake = Path(lake).resolve()
     lake_manifest = read_manifest(lake)
-    check_new_folder(Path(out), "the roll-ups")
     period = parse_month(month) if month else latest_month(lake_manifest)
     with staged(Path(out), "the roll-ups") as tmp:
         started = time.perf_counter()
